@@ -5,9 +5,12 @@ let package = Package(
     name: "Concord",
     products: [
         .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "Linearizability", targets: ["Linearizability"]),
     ],
     targets: [
         .target(name: "Raft"),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .target(name: "Linearizability"),
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
     ]
 )

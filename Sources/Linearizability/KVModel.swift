@@ -1,0 +1,82 @@
+/// A key-value map whose operations each touch one key: the model for checking client histories
+/// against the store. Keys and values are generic so that the simulator can use `String`s and the
+/// end-to-end tests the raw `[UInt8]` of the etcd API.
+///
+/// Histories are split by key, so `State` is the value of the one key a part is about (`nil`:
+/// absent), and `step` never looks at the key.
+public struct KVModel<Key: Hashable, Value: Hashable>: LinearizabilityModel {
+    public enum Input: Hashable {
+        case put(Key, Value)
+        case get(Key)
+        case delete(Key)
+
+        public var key: Key {
+            switch self {
+            case .put(let key, _), .get(let key), .delete(let key): key
+            }
+        }
+    }
+
+    public enum Output: Hashable {
+        /// The answer to a put or a delete, and the output to give one whose outcome is unknown.
+        case ok
+        /// The answer to a get: the value, or `nil` when the key is absent.
+        case value(Value?)
+    }
+
+    public init() {}
+
+    public var initialState: Value? { nil }
+
+    public func step(_ state: Value?, _ input: Input, _ output: Output) -> Value?? {
+        switch (input, output) {
+        case (.put(_, let value), .ok):
+            return .some(value)
+        case (.delete, .ok):
+            return .some(nil)
+        case (.get, .value(let seen)) where seen == state:
+            return .some(state)
+        default:
+            return nil
+        }
+    }
+
+    /// One part per key, in the order keys first appear, so the check is the same on every run.
+    public func partition(_ history: [HistoryOperation<Input, Output>]) -> [[HistoryOperation<Input, Output>]] {
+        var partOf: [Key: Int] = [:]
+        var parts: [[HistoryOperation<Input, Output>]] = []
+        for op in history {
+            if let index = partOf[op.input.key] {
+                parts[index].append(op)
+            } else {
+                partOf[op.input.key] = parts.count
+                parts.append([op])
+            }
+        }
+        return parts
+    }
+}
+
+extension KVModel: Sendable {}
+extension KVModel.Input: Sendable where Key: Sendable, Value: Sendable {}
+extension KVModel.Output: Sendable where Value: Sendable {}
+
+extension KVModel.Input: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .put(let key, let value): "put(\(key), \(value))"
+        case .get(let key): "get(\(key))"
+        case .delete(let key): "delete(\(key))"
+        }
+    }
+}
+
+extension KVModel.Output: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .ok: "ok"
+        case .value(let value?): "\(value)"
+        case .value(nil): "absent"
+        }
+    }
+}
