@@ -18,7 +18,8 @@ public protocol LinearizabilityModel {
     /// Splits a history into parts that can be checked one by one: a history is linearizable if
     /// and only if every part is (P-compositionality, Horn & Kroening 2015). Each part is a smaller
     /// search and the cost is exponential in its size, so a model that touches independent
-    /// objects (keys of a map) should split by object. Parts must keep the operations' order.
+    /// objects (keys of a map) should split by object. A model may also leave out operations it
+    /// can prove make no difference to the verdict (see `KVModel`).
     func partition(_ history: [HistoryOperation<Input, Output>]) -> [[HistoryOperation<Input, Output>]]
 }
 
