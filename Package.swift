@@ -9,7 +9,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "Raft"),
-        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Linearizability"]),
         .target(name: "Linearizability"),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
     ]

@@ -146,6 +146,11 @@ extension Raft {
     func handleHeartbeatResponse(from member: NodeID, _ response: HeartbeatResponse) {
         tracker[member]!.recentActive = true
         tracker[member]!.probeSent = false
+        // A full window with the follower alive means appends were lost: free a slot, so that the
+        // next append goes out and its rejection (or acceptance) restarts the flow.
+        if tracker[member]!.state == .replicate && tracker[member]!.inflights.isFull {
+            tracker[member]!.inflights.freeFirst()
+        }
         if tracker[member]!.match < log.lastIndex {
             sendAppend(to: member)
         }

@@ -5,7 +5,8 @@
 /// One `Ready` is outstanding at a time: `ready()` must be followed by `advance(_:)` before the
 /// next `ready()`. Between them the host may keep feeding the node.
 public final class RawNode {
-    private let raft: Raft
+    /// Internal so that tests can check the core's invariants directly.
+    let raft: Raft
     private var lastHardState: HardState
     private var lastSoftState: SoftState
     private var outstanding = false

@@ -34,6 +34,12 @@ struct Inflights {
         if count == 0 { start = 0 }
     }
 
+    /// Frees the oldest append, whatever its index.
+    mutating func freeFirst() {
+        guard count > 0 else { return }
+        freeLE(buffer[start])
+    }
+
     mutating func reset() {
         start = 0
         count = 0
