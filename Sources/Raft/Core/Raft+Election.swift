@@ -9,7 +9,7 @@ extension Raft {
     }
 
     /// The election timer expired, or the leader handed over: start an election if we may.
-    func hup(transfer: Bool) {
+    mutating func hup(transfer: Bool) {
         guard role != .leader, isPromotable else { return }
         if transfer {
             campaign(.transfer)
@@ -18,7 +18,7 @@ extension Raft {
         }
     }
 
-    func campaign(_ kind: CampaignKind) {
+    mutating func campaign(_ kind: CampaignKind) {
         let voteTerm: UInt64
         if kind == .preElection {
             becomePreCandidate()

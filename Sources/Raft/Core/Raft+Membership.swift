@@ -1,7 +1,7 @@
 extension Raft {
     /// The configuration in force changed (an entry appended or truncated, or a snapshot):
     /// track the new members, and let the leader commit by the new quorum.
-    func configurationChanged() {
+    mutating func configurationChanged() {
         tracker.apply(configLog.current, nextIndex: log.lastIndex + 1)
         if leadTransferee != noNode && !tracker.config.isVoter(leadTransferee) {
             leadTransferee = noNode
@@ -15,12 +15,12 @@ extension Raft {
 
     /// Thesis §4.2.2: a leader removed from the configuration manages the cluster until the change
     /// is committed, then steps down.
-    func stepDownIfRemoved() {
+    mutating func stepDownIfRemoved() {
         guard role == .leader, !tracker.config.isVoter(id), configLog.latestPendingIndex == nil else { return }
         becomeFollower(term: term, leader: noNode)
     }
 
-    func proposeConfChange(_ change: ConfChange) throws(ProposalError) {
+    mutating func proposeConfChange(_ change: ConfChange) throws(ProposalError) {
         guard role == .leader else {
             guard role == .follower, leader != noNode else { throw .noLeader }
             send(to: leader, .propose([Entry(term: 0, index: 0, kind: .configChange, data: change.encoded())]))
@@ -34,7 +34,7 @@ extension Raft {
 
     // MARK: Leadership transfer (thesis §3.10)
 
-    func transferLeadership(to target: NodeID) throws(ProposalError) {
+    mutating func transferLeadership(to target: NodeID) throws(ProposalError) {
         guard role == .leader else { throw .notLeader }
         guard target != id, tracker.config.isVoter(target) else { throw .invalidTransferTarget(target) }
         if leadTransferee == target { return }

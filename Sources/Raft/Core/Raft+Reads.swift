@@ -1,6 +1,6 @@
 extension Raft {
     /// A linearizable read for `context`: answered as a `ReadState` once safe.
-    func readIndex(context: [UInt8]) throws(ProposalError) {
+    mutating func readIndex(context: [UInt8]) throws(ProposalError) {
         switch role {
         case .leader:
             try enqueueRead(from: id, context: context)
@@ -12,7 +12,7 @@ extension Raft {
         }
     }
 
-    func enqueueRead(from member: NodeID, context: [UInt8]) throws(ProposalError) {
+    mutating func enqueueRead(from member: NodeID, context: [UInt8]) throws(ProposalError) {
         precondition(role == .leader)
         guard reads.pendingCount < configuration.maxPendingReads else { throw .tooManyPendingReads }
         reads.enqueue(.init(from: member, context: context), leaderCommittedInTerm: hasCommittedInCurrentTerm)
@@ -23,7 +23,7 @@ extension Raft {
     }
 
     /// Starts one heartbeat round for every read that arrived since the last round.
-    func startReadRound() {
+    mutating func startReadRound() {
         guard hasReadRoundToStart else { return }
         if tracker.config.voters == [id] {
             // A single voter is the quorum: its commit index is safe as it stands.
@@ -35,13 +35,13 @@ extension Raft {
         broadcastHeartbeat(readRound: round)
     }
 
-    func completeReads(_ rounds: [ReadIndexTracker.Round]) {
+    mutating func completeReads(_ rounds: [ReadIndexTracker.Round]) {
         for round in rounds {
             answer(round.requests, at: round.index)
         }
     }
 
-    private func answer(_ requests: [ReadIndexTracker.Request], at index: UInt64) {
+    private mutating func answer(_ requests: [ReadIndexTracker.Request], at index: UInt64) {
         for request in requests {
             let state = ReadState(index: index, context: request.context)
             if request.from == id {

@@ -3,7 +3,7 @@ extension Raft {
 
     /// Appends entries of the current term after the last index. The leader's own progress moves
     /// only when the host reports them persisted (`acknowledgePersisted`).
-    func appendEntries(_ entries: [Entry]) {
+    mutating func appendEntries(_ entries: [Entry]) {
         precondition(role == .leader, "only a leader appends its own entries")
         var entries = entries
         var index = log.lastIndex
@@ -20,7 +20,7 @@ extension Raft {
     }
 
     /// Proposals on the leader: checked, appended and sent.
-    func appendProposals(_ entries: [Entry]) throws(ProposalError) {
+    mutating func appendProposals(_ entries: [Entry]) throws(ProposalError) {
         precondition(role == .leader)
         if leadTransferee != noNode { throw .leaderTransferInProgress }
         let bytes = entries.sizeInBytes
@@ -48,13 +48,13 @@ extension Raft {
 
     // MARK: Sending to followers
 
-    func broadcastAppend() {
+    mutating func broadcastAppend() {
         for member in tracker.config.members where member != id {
             sendAppend(to: member)
         }
     }
 
-    func broadcastHeartbeat(readRound: UInt64) {
+    mutating func broadcastHeartbeat(readRound: UInt64) {
         for member in tracker.config.members where member != id {
             guard let progress = tracker[member] else { continue }
             // Never tell a follower to commit beyond what it is known to hold.
@@ -66,7 +66,7 @@ extension Raft {
     /// Sends the follower what it lacks, within the in-flight window and the message size limit,
     /// or a snapshot when its next entry is compacted away. Returns whether a message was sent.
     @discardableResult
-    func sendAppend(to member: NodeID, sendIfEmpty: Bool = true) -> Bool {
+    mutating func sendAppend(to member: NodeID, sendIfEmpty: Bool = true) -> Bool {
         guard let progress = tracker[member], !progress.isPaused else { return false }
         let prevIndex = progress.next - 1
         guard let prevTerm = log.term(at: prevIndex),
@@ -80,7 +80,7 @@ extension Raft {
         return true
     }
 
-    private func sendSnapshot(to member: NodeID) -> Bool {
+    private mutating func sendSnapshot(to member: NodeID) -> Bool {
         // A member not heard from lately may be down: a snapshot to it would be wasted.
         guard tracker[member]?.recentActive == true else { return false }
         let snapshot: Snapshot
@@ -97,13 +97,13 @@ extension Raft {
         return true
     }
 
-    func sendTimeoutNow(to member: NodeID) {
+    mutating func sendTimeoutNow(to member: NodeID) {
         send(to: member, .timeoutNow)
     }
 
     // MARK: Answers from followers
 
-    func handleAppendResponse(from member: NodeID, _ response: AppendResponse) {
+    mutating func handleAppendResponse(from member: NodeID, _ response: AppendResponse) {
         tracker[member]!.recentActive = true
         if response.reject {
             var hint = response.hintIndex
@@ -143,7 +143,7 @@ extension Raft {
         }
     }
 
-    func handleHeartbeatResponse(from member: NodeID, _ response: HeartbeatResponse) {
+    mutating func handleHeartbeatResponse(from member: NodeID, _ response: HeartbeatResponse) {
         tracker[member]!.recentActive = true
         tracker[member]!.probeSent = false
         // A full window with the follower alive means appends were lost: free a slot, so that the
@@ -160,7 +160,7 @@ extension Raft {
     }
 
     /// Commits what a quorum holds, when it is of the current term. Returns whether commit moved.
-    func maybeCommit() -> Bool {
+    mutating func maybeCommit() -> Bool {
         let wasCommittedInTerm = hasCommittedInCurrentTerm
         guard log.maybeCommit(tracker.committedIndex(), term: term) else { return false }
         configLog.committed(upTo: log.committed)
@@ -171,7 +171,7 @@ extension Raft {
     }
 
     /// The host persisted entries up to `stableIndex`: the leader now counts itself for them.
-    func leaderPersisted() {
+    mutating func leaderPersisted() {
         guard role == .leader, tracker[id]?.maybeUpdate(log.stableLastIndex) == true else { return }
         if maybeCommit() {
             broadcastAppend()
@@ -181,7 +181,7 @@ extension Raft {
 
     // MARK: Follower side
 
-    func handleAppend(from leader: NodeID, _ append: Append) {
+    mutating func handleAppend(from leader: NodeID, _ append: Append) {
         if append.prevIndex < log.committed {
             send(to: leader, .appendResponse(AppendResponse(index: log.committed)))
             return
@@ -201,17 +201,17 @@ extension Raft {
         send(to: leader, .appendResponse(AppendResponse(index: lastNewIndex)))
     }
 
-    func handleHeartbeat(from leader: NodeID, _ heartbeat: Heartbeat) {
+    mutating func handleHeartbeat(from leader: NodeID, _ heartbeat: Heartbeat) {
         commitAsFollower(min(heartbeat.commit, log.lastIndex))
         send(to: leader, .heartbeatResponse(HeartbeatResponse(readRound: heartbeat.readRound)))
     }
 
-    private func commitAsFollower(_ index: UInt64) {
+    private mutating func commitAsFollower(_ index: UInt64) {
         log.commitTo(index)
         configLog.committed(upTo: log.committed)
     }
 
-    func handleSnapshot(from leader: NodeID, _ snapshot: Snapshot) {
+    mutating func handleSnapshot(from leader: NodeID, _ snapshot: Snapshot) {
         if restore(snapshot) {
             send(to: leader, .appendResponse(AppendResponse(index: log.lastIndex)))
         } else {
@@ -221,7 +221,7 @@ extension Raft {
 
     /// Installs a snapshot from the leader unless we already hold what it covers. Returns whether
     /// the log was replaced.
-    private func restore(_ snapshot: Snapshot) -> Bool {
+    private mutating func restore(_ snapshot: Snapshot) -> Bool {
         let metadata = snapshot.metadata
         guard metadata.index > log.committed else { return false }
         if log.matchTerm(metadata.index, metadata.term) {

@@ -1,7 +1,7 @@
 extension Raft {
     /// Feeds a message from another member. Anything a peer can send is guarded here: a message
     /// that is not for us or is malformed is dropped before it touches any state.
-    func step(_ message: Message) {
+    mutating func step(_ message: Message) {
         guard message.to == id, message.from != noNode, message.from != id, isWellFormed(message) else { return }
         guard handleTerm(of: message) else { return }
 
@@ -38,7 +38,7 @@ extension Raft {
 
     /// Raft paper §5.1: a newer term makes us a follower; an older one is answered so its sender
     /// learns the term, or ignored. Returns whether the message should be processed further.
-    private func handleTerm(of message: Message) -> Bool {
+    private mutating func handleTerm(of message: Message) -> Bool {
         if message.term > term {
             if case .vote(let request) = message.payload, !request.transfer, inLeaderLease {
                 // Thesis §4.2.3: a member that heard from a leader within the minimum election
@@ -80,7 +80,7 @@ extension Raft {
         configuration.checkQuorum && leader != noNode && electionElapsed < configuration.electionTicks
     }
 
-    private func handleVoteRequest(from candidate: NodeID, term messageTerm: UInt64, _ request: VoteRequest) {
+    private mutating func handleVoteRequest(from candidate: NodeID, term messageTerm: UInt64, _ request: VoteRequest) {
         let canVote = vote == candidate
             || (vote == noNode && leader == noNode)
             || (request.preVote && messageTerm > term)
@@ -96,7 +96,7 @@ extension Raft {
         }
     }
 
-    private func stepLeader(_ message: Message) {
+    private mutating func stepLeader(_ message: Message) {
         guard tracker[message.from] != nil else { return }
         switch message.payload {
         case .appendResponse(let response):
@@ -113,7 +113,7 @@ extension Raft {
         }
     }
 
-    private func stepCandidate(_ message: Message) {
+    private mutating func stepCandidate(_ message: Message) {
         switch message.payload {
         case .append(let append):
             becomeFollower(term: term, leader: message.from)
@@ -144,7 +144,7 @@ extension Raft {
         }
     }
 
-    private func stepFollower(_ message: Message) {
+    private mutating func stepFollower(_ message: Message) {
         switch message.payload {
         case .append(let append):
             electionElapsed = 0

@@ -1,7 +1,7 @@
 /// The consensus algorithm of one member, as a deterministic state machine: no I/O, no clock,
 /// no threads. `RawNode` is its public face; the parts of the algorithm live in the
 /// `Raft+*.swift` extensions.
-final class Raft {
+struct Raft {
     let id: NodeID
     let configuration: RaftConfiguration
 
@@ -78,7 +78,7 @@ final class Raft {
 
     // MARK: Sending
 
-    func send(_ message: Message) {
+    mutating func send(_ message: Message) {
         precondition(message.to != id && message.to != noNode, "message to \(message.to) from \(id)")
         if role == .leader && message.payload.mayPrecedePersist {
             messages.append(message)
@@ -87,13 +87,13 @@ final class Raft {
         }
     }
 
-    func send(to: NodeID, _ payload: Message.Payload) {
+    mutating func send(to: NodeID, _ payload: Message.Payload) {
         send(Message(from: id, to: to, term: term, payload: payload))
     }
 
     // MARK: Ticks
 
-    func tick() {
+    mutating func tick() {
         if role == .leader {
             tickLeader()
         } else {
@@ -101,7 +101,7 @@ final class Raft {
         }
     }
 
-    private func tickElection() {
+    private mutating func tickElection() {
         electionElapsed += 1
         if isPromotable && electionElapsed >= randomizedElectionTimeout {
             electionElapsed = 0
@@ -109,7 +109,7 @@ final class Raft {
         }
     }
 
-    private func tickLeader() {
+    private mutating func tickLeader() {
         heartbeatElapsed += 1
         electionElapsed += 1
         if electionElapsed >= configuration.electionTicks {
@@ -127,7 +127,7 @@ final class Raft {
         }
     }
 
-    func resetRandomizedElectionTimeout() {
+    mutating func resetRandomizedElectionTimeout() {
         randomizedElectionTimeout = configuration.electionTicks + random.next(below: configuration.electionTicks)
     }
 
@@ -135,7 +135,7 @@ final class Raft {
 
     /// Starts `term` afresh: forgets the vote of an older term, the leader, the timers and every
     /// per-term structure.
-    func reset(term newTerm: UInt64) {
+    mutating func reset(term newTerm: UInt64) {
         if term != newTerm {
             term = newTerm
             vote = noNode
@@ -151,13 +151,13 @@ final class Raft {
         uncommittedBytes = 0
     }
 
-    func becomeFollower(term newTerm: UInt64, leader newLeader: NodeID) {
+    mutating func becomeFollower(term newTerm: UInt64, leader newLeader: NodeID) {
         reset(term: newTerm)
         role = .follower
         leader = newLeader
     }
 
-    func becomePreCandidate() {
+    mutating func becomePreCandidate() {
         precondition(role != .leader, "leader cannot become pre-candidate")
         // A pre-vote changes neither term nor vote.
         tracker.resetVotes()
@@ -165,14 +165,14 @@ final class Raft {
         role = .preCandidate
     }
 
-    func becomeCandidate() {
+    mutating func becomeCandidate() {
         precondition(role != .leader, "leader cannot become candidate")
         reset(term: term + 1)
         vote = id
         role = .candidate
     }
 
-    func becomeLeader() {
+    mutating func becomeLeader() {
         precondition(role == .candidate, "only a candidate becomes leader (was \(role))")
         reset(term: term)
         role = .leader

@@ -6,7 +6,7 @@
 /// next `ready()`. Between them the host may keep feeding the node.
 public final class RawNode {
     /// Internal so that tests can check the core's invariants directly.
-    let raft: Raft
+    var raft: Raft
     private var lastHardState: HardState
     private var lastSoftState: SoftState
     private var outstanding = false

@@ -17,13 +17,15 @@ struct SafetyChecker {
     }
 
     mutating func checkLeader(_ member: SimulatedMember) -> String? {
-        guard let raft = member.raft, raft.role == .leader else { return nil }
-        if let existing = leaders[raft.term], existing != member.id {
-            return "election safety: members \(existing) and \(member.id) are both leaders of term \(raft.term)"
+        guard let node = member.node, node.raft.role == .leader else { return nil }
+        let term = node.raft.term
+        if let existing = leaders[term], existing != member.id {
+            return "election safety: members \(existing) and \(member.id) are both leaders of term \(term)"
         }
-        leaders[raft.term] = member.id
-        guard member.wasLeaderInTerm != raft.term else { return nil }
-        member.wasLeaderInTerm = raft.term
+        leaders[term] = member.id
+        guard member.wasLeaderInTerm != term else { return nil }
+        member.wasLeaderInTerm = term
+        let raft = node.raft
         // Leader completeness: a new leader holds every entry anyone has applied.
         let firstHeld = raft.log.firstIndex
         for entry in applied.dropFirst() where entry.index >= firstHeld {
@@ -39,8 +41,8 @@ struct SafetyChecker {
 
     /// Commit and applied indices never go backwards while a member is up, nor the persisted commit.
     mutating func checkProgress(_ member: SimulatedMember) -> String? {
-        guard let raft = member.raft else { return nil }
-        let committed = raft.log.committed
+        guard let node = member.node else { return nil }
+        let committed = node.raft.log.committed
         if committed < member.lastCommitted {
             return "member \(member.id): commit index went back from \(member.lastCommitted) to \(committed)"
         }

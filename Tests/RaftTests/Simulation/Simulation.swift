@@ -63,6 +63,7 @@ final class Simulation {
     /// Runs `faultUnits` of time with faults, then heals everything and requires the cluster to
     /// elect a leader and commit within `livenessUnits`.
     func run(faultUnits: Int, livenessUnits: Int) throws(Failure) {
+        defer { abandonWaitingOperations() }
         while time < faultUnits {
             try step()
         }
@@ -184,14 +185,19 @@ final class Simulation {
         }
     }
 
-    private func expireClientDeadlines() {
+    private func expireClientDeadlines(at deadline: Int? = nil) {
         for i in clients.indices {
-            guard let waiting = clients[i].waiting, waiting.deadline <= time else { continue }
+            guard let waiting = clients[i].waiting, waiting.deadline <= deadline ?? time else { continue }
             if case .put = waiting.kind {
                 history.append(HistoryEntry(client: clients[i].id, kind: waiting.kind, result: nil, call: waiting.call, returned: nil))
             }
             clients[i].waiting = nil
         }
+    }
+
+    /// The run is over: operations still waiting have an unknown outcome.
+    private func abandonWaitingOperations() {
+        expireClientDeadlines(at: .max)
     }
 
     private func completePut(_ command: KVCommand, on member: SimulatedMember) {
@@ -222,7 +228,12 @@ final class Simulation {
     // MARK: Faults
 
     private var leaderMember: SimulatedMember? {
-        members.filter { $0.raft?.role == .leader }.max { $0.raft!.term < $1.raft!.term }
+        var best: SimulatedMember?
+        for member in members {
+            guard let node = member.node, node.raft.role == .leader else { continue }
+            if best == nil || best!.node!.raft.term < node.raft.term { best = member }
+        }
+        return best
     }
 
     private func injectFaults() {
