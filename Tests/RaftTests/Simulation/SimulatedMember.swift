@@ -31,12 +31,12 @@ final class SimulatedMember {
     /// The core's internals, for the safety checks.
     var raft: Raft? { node?.raft }
 
-    func start(seed: UInt64) {
+    func start(seed: UInt64, maxMessageBytes: Int) {
         precondition(node == nil)
         var configuration = RaftConfiguration(id: id)
         configuration.electionTicks = 10
         configuration.heartbeatTicks = 1
-        configuration.maxMessageBytes = 200
+        configuration.maxMessageBytes = maxMessageBytes
         configuration.maxInflightMessages = 4
         configuration.randomSeed = seed
         let snapshot = try! storage.snapshot()

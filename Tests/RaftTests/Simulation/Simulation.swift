@@ -30,13 +30,13 @@ final class Simulation {
     private let tracing: Bool
     private(set) var trace: [String] = []
 
-    init(mix: FaultMix, seed: UInt64, clients clientCount: Int = 3, tracing: Bool = false) {
+    init(mix: FaultMix, seed: UInt64, tracing: Bool = false) {
         self.mix = mix
         self.seed = seed
         self.tracing = tracing
         random = SplitMix64(seed: seed)
         network = SimulatedNetwork(mix: mix)
-        clients = (1...clientCount).map { SimulatedClient(id: UInt32($0)) }
+        clients = (1...mix.clients).map { SimulatedClient(id: UInt32($0)) }
         let voters = (1...mix.members).map { NodeID($0) }
         nextMemberID = NodeID(mix.members + 1)
         let (entries, hardState) = Bootstrap.initialLog(voters: voters)
@@ -45,7 +45,7 @@ final class Simulation {
             storage.append(entries)
             storage.setHardState(hardState)
             let member = SimulatedMember(id: id, storage: storage)
-            member.start(seed: seed &+ id)
+            member.start(seed: seed &+ id, maxMessageBytes: mix.maxMessageBytes)
             members.append(member)
         }
     }
@@ -69,7 +69,7 @@ final class Simulation {
         }
         heal()
         let deadline = time + livenessUnits
-        var probe: (client: UInt32, index: UInt64?)? = nil
+        var probe: LivenessProbe?
         while time < deadline {
             try step()
             if let done = livenessReached(&probe), done { return }
@@ -130,9 +130,15 @@ final class Simulation {
         for member in members where member.isUp {
             if member.pending == nil, member.node!.hasReady {
                 let ready = member.node!.ready()
-                if let soft = ready.softState { log("member \(member.id) is \(soft.role) (leader \(soft.leader))") }
+                if let soft = ready.softState {
+                    log("member \(member.id) is \(soft.role) (leader \(soft.leader))")
+                    if faultsActive && soft.role == .leader && chance(mix.isolateNewLeaderRate, &random) {
+                        network.split([member.id], members.map(\.id).filter { $0 != member.id })
+                        log("fault: isolate new leader \(member.id)")
+                    }
+                }
                 send(ready.messages)
-                member.pending = (ready, time + random.next(below: 4))
+                member.pending = (ready, time + random.next(below: mix.maxDiskDelay))
             }
             if let pending = member.pending, pending.persistAt <= time {
                 try persistAndApply(member)
@@ -159,7 +165,7 @@ final class Simulation {
     // MARK: Clients
 
     private func clientsAct() {
-        for i in clients.indices where clients[i].waiting == nil && chance(0.05, &random) {
+        for i in clients.indices where clients[i].waiting == nil && chance(mix.clientRate, &random) {
             let up = members.filter(\.isUp)
             guard !up.isEmpty else { return }
             let target = up[random.next(below: up.count)]
@@ -268,11 +274,23 @@ final class Simulation {
                 log("fault: crash \(victim.id)")
             }
         }
+        if chance(mix.leaderCrashRate, &random), let leader = leaderMember {
+            leader.crash()
+            log("fault: crash leader \(leader.id)")
+        }
+        if chance(mix.tornPersistCrashRate, &random) {
+            let persisting = members.filter { $0.pending != nil }
+            if !persisting.isEmpty {
+                let victim = persisting[random.next(below: persisting.count)]
+                victim.crash()
+                log("fault: crash \(victim.id) before its persist")
+            }
+        }
         if chance(mix.restartRate, &random) {
             let down = members.filter { !$0.isUp }
             if !down.isEmpty {
                 let revived = down[random.next(below: down.count)]
-                revived.start(seed: seed &+ revived.id &+ UInt64(time))
+                revived.start(seed: seed &+ revived.id &+ UInt64(time), maxMessageBytes: mix.maxMessageBytes)
                 log("fault: restart \(revived.id)")
             }
         }
@@ -313,7 +331,7 @@ final class Simulation {
         if change.operation == .addLearner {
             // The new member starts empty and learns everything, membership included, from the leader.
             let member = SimulatedMember(id: nextMemberID, storage: MemoryStorage())
-            member.start(seed: seed &+ nextMemberID)
+            member.start(seed: seed &+ nextMemberID, maxMessageBytes: mix.maxMessageBytes)
             members.append(member)
             nextMemberID += 1
         }
@@ -327,22 +345,29 @@ final class Simulation {
         network.dropRate = 0
         network.duplicateRate = 0
         for member in members where !member.isUp {
-            member.start(seed: seed &+ member.id &+ UInt64(time))
+            member.start(seed: seed &+ member.id &+ UInt64(time), maxMessageBytes: mix.maxMessageBytes)
         }
         log("heal: all links up, all members running")
     }
 
-    /// Proposes one put through the leader; done when every member of the leader's configuration
-    /// has applied it.
-    private func livenessReached(_ probe: inout (client: UInt32, index: UInt64?)?) -> Bool? {
-        guard let leader = leaderMember, let raft = leader.raft, raft.hasCommittedInCurrentTerm else { return nil }
-        if probe == nil {
+    /// A put proposed to check liveness: on which leader, in which term, at which index.
+    struct LivenessProbe {
+        var leader: NodeID
+        var term: UInt64
+        var index: UInt64
+    }
+
+    /// Proposes one put through the leader (again, whenever leadership moved since); done when
+    /// every member of the leader's configuration has applied it.
+    private func livenessReached(_ probe: inout LivenessProbe?) -> Bool? {
+        guard let leader = leaderMember, let node = leader.node, node.raft.hasCommittedInCurrentTerm else { return nil }
+        if probe?.leader != leader.id || probe?.term != node.raft.term {
             let command = KVCommand(client: 0, operation: UInt32(time), key: 200, value: 0)
-            guard (try? leader.node!.propose(command.encoded())) != nil else { return nil }
-            probe = (0, raft.log.lastIndex)
+            guard (try? node.propose(command.encoded())) != nil else { return nil }
+            probe = LivenessProbe(leader: leader.id, term: node.raft.term, index: node.raft.log.lastIndex)
         }
         guard let index = probe?.index, leader.state.applied >= index else { return nil }
-        let config = raft.tracker.config
+        let config = node.raft.tracker.config
         return members.filter { config.isMember($0.id) }.allSatisfy { $0.state.applied >= index }
     }
 
