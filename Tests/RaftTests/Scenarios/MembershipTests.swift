@@ -3,13 +3,6 @@ import Testing
 
 @Suite("Membership changes (thesis §4.1: one server at a time, effective when appended)")
 struct MembershipTests {
-    /// A cluster of 1, 2, 3 led by 1, plus member 4 started empty, as a new member joins.
-    private func clusterWithJoiner() -> (TestCluster, RawNode, MemoryStorage) {
-        let cluster = TestCluster(voters: [1, 2, 3])
-        cluster.elect(1)
-        return (cluster, cluster[1], cluster.storages[1]!)
-    }
-
     @Test("a configuration takes effect on the leader when appended, before it commits")
     func effectiveWhenAppended() throws {
         let cluster = TestCluster(voters: [1, 2, 3])
@@ -94,22 +87,13 @@ struct MembershipTests {
         cluster.elect(1)
         try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 4))
         cluster.stabilize()
-        let joinerStorage = MemoryStorage()
-        var configuration = RaftConfiguration(id: 4)
-        configuration.randomSeed = 4
-        let joiner = RawNode(configuration: configuration, storage: joinerStorage)
+        cluster.addEmptyMember(4)
         try cluster[1].propose([8])
-        let joined = TestCluster.Joined(node: joiner, storage: joinerStorage)
-        for _ in 0..<20 {
-            cluster.handleAllReadies()
-            joined.handleReady(into: &cluster.queue)
-            let forJoiner = cluster.queue.filter { $0.to == 4 }
-            cluster.deliver { $0.to != 4 }
-            for message in forJoiner { joiner.step(message) }
-            cluster.tick(1)
-        }
-        #expect(joiner.raft.tracker.config == ConfState(voters: [1, 2, 3], learners: [4]))
-        #expect(joiner.raft.log.committed == cluster[1].raft.log.committed)
+        cluster.tick(1)
+        cluster.stabilize()
+        #expect(cluster[4].raft.tracker.config == ConfState(voters: [1, 2, 3], learners: [4]))
+        #expect(cluster[4].raft.log.committed == cluster[1].raft.log.committed)
+        #expect(cluster.appliedData(4) == [[8]])
     }
 
     @Test("a leader that removes itself steps down once the removal commits, and others elect a new leader")
@@ -127,24 +111,5 @@ struct MembershipTests {
         let leader = try #require(cluster.leader)
         #expect(leader == 2 || leader == 3)
         #expect(cluster[1].raft.role == .follower, "a removed member never campaigns")
-    }
-}
-
-extension TestCluster {
-    /// A member outside the cluster's table (a joiner), pumped by the test.
-    struct Joined {
-        let node: RawNode
-        let storage: MemoryStorage
-
-        func handleReady(into queue: inout [Message]) {
-            guard node.hasReady else { return }
-            let ready = node.ready()
-            queue.append(contentsOf: ready.messages)
-            if let snapshot = ready.snapshot { try! storage.applySnapshot(snapshot) }
-            storage.append(ready.entries)
-            if let hardState = ready.hardState { storage.setHardState(hardState) }
-            queue.append(contentsOf: ready.messagesAfterPersist)
-            node.advance(ready)
-        }
     }
 }

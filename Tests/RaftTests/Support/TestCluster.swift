@@ -4,8 +4,8 @@
 /// and messages wait in one queue until `deliver` or `stabilize` hands them over (like etcd raft's
 /// `network` and `stabilize`). Links can be cut; nothing is random but the election timeouts.
 final class TestCluster {
-    let nodes: [NodeID: RawNode]
-    let storages: [NodeID: MemoryStorage]
+    private(set) var nodes: [NodeID: RawNode]
+    private(set) var storages: [NodeID: MemoryStorage]
     /// Entries each member applied, in order.
     private(set) var applied: [NodeID: [Entry]] = [:]
     private(set) var readStates: [NodeID: [ReadState]] = [:]
@@ -39,6 +39,15 @@ final class TestCluster {
     }
 
     subscript(id: NodeID) -> RawNode { nodes[id]! }
+
+    /// Starts member `id` with an empty log, as a member joins an existing cluster.
+    func addEmptyMember(_ id: NodeID) {
+        let storage = MemoryStorage()
+        var configuration = RaftConfiguration(id: id)
+        configuration.randomSeed = 42
+        nodes[id] = RawNode(configuration: configuration, storage: storage)
+        storages[id] = storage
+    }
 
     var ids: [NodeID] { nodes.keys.sorted() }
 
