@@ -23,7 +23,8 @@ public final class MemoryStorage: RaftStorage {
     public func entries(from low: UInt64, to high: UInt64, maxBytes: Int) throws -> [Entry] {
         let offset = entries[0].index
         if low <= offset { throw RaftStorageError.compacted }
-        precondition(high <= try lastIndex() + 1, "entries(\(low), \(high)) beyond last index \(try lastIndex())")
+        let last = try lastIndex()
+        precondition(high <= last + 1, "entries(\(low), \(high)) beyond last index \(last)")
         if low >= high { return [] }
         let slice = entries[Int(low - offset)..<Int(high - offset)]
         return Array(limitedBySize(slice, maxBytes: maxBytes))
@@ -77,7 +78,8 @@ public final class MemoryStorage: RaftStorage {
     @discardableResult
     public func createSnapshot(at index: UInt64, confState: ConfState, data: [UInt8]) throws -> Snapshot {
         guard index > snapshotValue.metadata.index else { throw RaftStorageError.snapshotOutOfDate }
-        precondition(index <= (try lastIndex()), "snapshot at \(index) beyond last index")
+        let last = try lastIndex()
+        precondition(index <= last, "snapshot at \(index) beyond last index")
         let term = try term(at: index)
         snapshotValue = Snapshot(metadata: SnapshotMetadata(index: index, term: term, confState: confState), data: data)
         return snapshotValue
@@ -87,7 +89,8 @@ public final class MemoryStorage: RaftStorage {
     public func compact(upTo index: UInt64) throws {
         let offset = entries[0].index
         if index <= offset { throw RaftStorageError.compacted }
-        precondition(index <= (try lastIndex()), "compact(\(index)) beyond last index")
+        let last = try lastIndex()
+        precondition(index <= last, "compact(\(index)) beyond last index")
         let placeholder = Entry(term: entries[Int(index - offset)].term, index: index)
         entries.removeSubrange(0...Int(index - offset))
         entries.insert(placeholder, at: 0)
