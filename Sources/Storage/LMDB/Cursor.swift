@@ -1,0 +1,79 @@
+import CLMDB
+
+/// A position in one database of a transaction, lent by `Transaction.withCursor`.
+///
+/// Every move returns the entry it lands on, or `nil` when there is none (`MDB_NOTFOUND`).
+/// The buffers point into the map: valid inside the transaction, until the next write.
+public struct Cursor: ~Copyable {
+    public typealias Item = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+
+    let pointer: OpaquePointer
+    let isWritable: Bool
+    let database: Database
+
+    private func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil, value: UnsafeRawBufferPointer? = nil) throws -> Item? {
+        var k = key.map { MDB_val($0) } ?? MDB_val()
+        var v = value.map { MDB_val($0) } ?? MDB_val()
+        let rc = mdb_cursor_get(pointer, &k, &v, op)
+        if rc == MDB_NOTFOUND { return nil }
+        try StorageError.check(rc, "mdb_cursor_get(\(database.name), op \(op.rawValue))")
+        return (k.buffer, v.buffer)
+    }
+
+    public func first() throws -> Item? { try move(MDB_FIRST) }
+    public func last() throws -> Item? { try move(MDB_LAST) }
+    public func next() throws -> Item? { try move(MDB_NEXT) }
+    public func previous() throws -> Item? { try move(MDB_PREV) }
+    public func current() throws -> Item? { try move(MDB_GET_CURRENT) }
+
+    /// The first entry whose key is `>= key` (`MDB_SET_RANGE`).
+    public func seek(atLeast key: UnsafeRawBufferPointer) throws -> Item? {
+        try move(MDB_SET_RANGE, key: key)
+    }
+
+    public func seek(atLeast key: [UInt8]) throws -> Item? {
+        try key.withUnsafeBytes { k in try seek(atLeast: k) }
+    }
+
+    /// The entry with exactly `key` (its first value in a `duplicateSort` database).
+    public func seek(exactly key: UnsafeRawBufferPointer) throws -> Item? {
+        try move(MDB_SET_KEY, key: key)
+    }
+
+    // MARK: duplicateSort databases
+
+    /// The first entry of the next key (`MDB_NEXT_NODUP`).
+    public func nextKey() throws -> Item? { try move(MDB_NEXT_NODUP) }
+    /// The next value of the current key (`MDB_NEXT_DUP`).
+    public func nextValue() throws -> Item? { try move(MDB_NEXT_DUP) }
+    /// The previous value of the current key (`MDB_PREV_DUP`).
+    public func previousValue() throws -> Item? { try move(MDB_PREV_DUP) }
+    /// The last value of the current key (`MDB_LAST_DUP`).
+    public func lastValue() throws -> Item? { try move(MDB_LAST_DUP) }
+    /// The first value `>= value` of exactly `key` (`MDB_GET_BOTH_RANGE`).
+    public func seek(key: UnsafeRawBufferPointer, valueAtLeast value: UnsafeRawBufferPointer) throws -> Item? {
+        try move(MDB_GET_BOTH_RANGE, key: key, value: value)
+    }
+    /// How many values the current key has.
+    public func valueCount() throws -> Int {
+        var count = 0
+        try StorageError.check(mdb_cursor_count(pointer, &count), "mdb_cursor_count(\(database.name))")
+        return count
+    }
+
+    // MARK: Writes
+
+    /// Stores through the cursor; with `.append` the key must sort after every key held.
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, flags: PutFlags = []) throws {
+        precondition(isWritable, "cursor put in a read transaction")
+        var k = MDB_val(key)
+        var v = MDB_val(value)
+        try StorageError.check(mdb_cursor_put(pointer, &k, &v, flags.rawValue), "mdb_cursor_put(\(database.name))")
+    }
+
+    /// Deletes the entry under the cursor; the following `next()` lands on the entry after it.
+    public func deleteCurrent() throws {
+        precondition(isWritable, "cursor delete in a read transaction")
+        try StorageError.check(mdb_cursor_del(pointer, 0), "mdb_cursor_del(\(database.name))")
+    }
+}
