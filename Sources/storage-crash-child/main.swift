@@ -1,1 +1,1 @@
-print("placeholder")
+// Replaced by the crash-consistency child in a later commit.
