@@ -77,3 +77,13 @@ public struct Cursor: ~Copyable {
         try StorageError.check(mdb_cursor_del(pointer, 0), "mdb_cursor_del(\(database.name))")
     }
 }
+
+extension Cursor {
+    public func seek(exactly key: [UInt8]) throws -> Item? {
+        try key.withUnsafeBytes { k in try seek(exactly: k) }
+    }
+
+    public func seek(key: [UInt8], valueAtLeast value: [UInt8]) throws -> Item? {
+        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try seek(key: k, valueAtLeast: v) } }
+    }
+}
