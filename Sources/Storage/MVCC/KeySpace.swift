@@ -44,8 +44,19 @@ struct KeySpace: Sendable {
     // MARK: Reads
 
     /// The key as it is now, or `nil` when it does not exist.
-    func current(_ txn: borrowing Transaction, _ key: [UInt8]) throws -> KeyValue? {
-        try txn.get(kv, key).map { try StateRecords.decodeCurrent(key: key, $0) }
+    func current(_ txn: borrowing Transaction, _ key: [UInt8], withValue: Bool = true) throws -> KeyValue? {
+        guard let record = try txn.get(kv, key) else { return nil }
+        var (current, revision) = try StateRecords.decodeCurrent(key: key, record)
+        if withValue { current.value = try value(txn, at: revision) }
+        return current
+    }
+
+    /// The value a put stored at `revision`.
+    func value(_ txn: borrowing Transaction, at revision: Revision) throws -> [UInt8] {
+        guard let record = try txn.get(history, revision.bytes) else { throw StorageError.corrupted("history at \(revision) missing") }
+        let event = try StateRecords.decodeChange(at: revision, record)
+        guard event.kind == .put else { throw StorageError.corrupted("history at \(revision) is not a put") }
+        return event.kv.value
     }
 
     /// Keys of `range` at the current revision, in key order: the first `limit` of them (0: all)
@@ -58,7 +69,9 @@ struct KeySpace: Sendable {
             while let (key, value) = item, !range.isPast(key) {
                 count += 1
                 if !countOnly && (limit == 0 || kvs.count < limit) {
-                    kvs.append(try StateRecords.decodeCurrent(key: Array(key), value, withValue: withValues))
+                    var (current, revision) = try StateRecords.decodeCurrent(key: Array(key), value)
+                    if withValues { current.value = try self.value(txn, at: revision) }
+                    kvs.append(current)
                 }
                 if case .single = range { break }
                 item = try cursor.next()
@@ -159,7 +172,9 @@ struct KeySpace: Sendable {
     /// etcd's `applyCompare`: every key of the range must satisfy it; a missing key compares as
     /// a zero `KeyValue`, except that a value comparison on a missing key always fails.
     func evaluate(_ txn: borrowing Transaction, _ c: Compare) throws -> Bool {
-        let (kvs, _) = try scanCurrent(txn, KeyRange(key: c.key, rangeEnd: c.rangeEnd), limit: 0, countOnly: false)
+        var needsValues = false
+        if case .value = c.target { needsValues = true }
+        let (kvs, _) = try scanCurrent(txn, KeyRange(key: c.key, rangeEnd: c.rangeEnd), limit: 0, countOnly: false, withValues: needsValues)
         if kvs.isEmpty {
             if case .value = c.target { return false }
             return Self.compare(c, KeyValue(key: [], createRevision: 0, modRevision: 0, version: 0, value: []))
@@ -192,7 +207,7 @@ struct KeySpace: Sendable {
         let kvValue = KeyValue(
             key: key, createRevision: previous?.createRevision ?? revision.main, modRevision: revision.main,
             version: (previous?.version ?? 0) + 1, value: value, lease: lease)
-        try txn.put(kv, key, StateRecords.encodeCurrent(kvValue))
+        try txn.put(kv, key, StateRecords.encodeCurrent(kvValue, at: revision))
         // History keys only grow: MDB_APPEND asserts it and skips the page search.
         try txn.put(history, revision.bytes, StateRecords.encodeChange(kind: .put, kvValue), flags: .append)
         try txn.put(revisions, key, StateRecords.encodeRevisionEntry(revision, tombstone: false))

@@ -120,11 +120,11 @@ public struct MVCCWriteBatch: ~Copyable {
 
     /// etcd's `Put` precondition: keeping the value or lease needs a key to keep it from.
     private func checkPut(_ r: PutRequest) throws {
-        if r.ignoreValue || r.ignoreLease, try space.current(txn, r.key) == nil { throw MVCCError.keyNotFound }
+        if r.ignoreValue || r.ignoreLease, try space.current(txn, r.key, withValue: false) == nil { throw MVCCError.keyNotFound }
     }
 
     private func put(_ r: PutRequest, _ changes: inout Changes) throws -> PutResponse {
-        let previous = try space.current(txn, r.key)
+        let previous = try space.current(txn, r.key, withValue: r.prevKV || r.ignoreValue)
         // Checked by `checkPut` before anything changed.
         precondition(previous != nil || !(r.ignoreValue || r.ignoreLease))
         let value = r.ignoreValue ? previous!.value : r.value
@@ -135,7 +135,7 @@ public struct MVCCWriteBatch: ~Copyable {
     }
 
     private func deleteRange(_ r: DeleteRangeRequest, _ changes: inout Changes) throws -> DeleteRangeResponse {
-        let (existing, _) = try space.scanCurrent(txn, KeyRange(key: r.key, rangeEnd: r.rangeEnd), limit: 0, countOnly: false)
+        let (existing, _) = try space.scanCurrent(txn, KeyRange(key: r.key, rangeEnd: r.rangeEnd), limit: 0, countOnly: false, withValues: r.prevKV)
         for kv in existing {
             try space.delete(txn, kv, at: changes.next())
         }

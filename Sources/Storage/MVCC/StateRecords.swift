@@ -2,8 +2,8 @@
 /// indexed, so nothing is rebuilt in memory at open (etcd keeps its key index in memory; this
 /// one is a B-tree in the map, paged in on demand).
 ///
-/// - `kv`: user key → the key's current `KeyValue` (create, mod, version, lease, value). Reads
-///   at the current revision, the common case, are one cursor scan here.
+/// - `kv`: user key → the key's current create revision, mod revision, version and lease. Reads
+///   at the current revision, the common case, scan here and fetch values from `history`.
 /// - `history`: `Revision` (16 bytes, big-endian) → the change made at it (kind, key, create,
 ///   version, lease, value): etcd's `key` bucket. Watch reads events since a revision here.
 /// - `revisions` (sorted duplicates, fixed size): user key → every `Revision` of it still held,
@@ -34,22 +34,32 @@ enum StateRecords {
 
     // MARK: kv
 
-    static func encodeCurrent(_ kv: KeyValue) -> [UInt8] {
-        var writer = ByteWriter(capacity: 32 + kv.value.count)
+    /// The key's create revision, mod revision (main and sub), version and lease. The value
+    /// is not repeated here: it is read from `history` at the mod revision, so each value is
+    /// stored once (half the file and the snapshot, against one more B-tree lookup per key read).
+    static func encodeCurrent(_ kv: KeyValue, at revision: Revision) -> [UInt8] {
+        assert(kv.modRevision == revision.main)
+        var writer = ByteWriter(capacity: 40)
         writer.appendLittleEndian(kv.createRevision)
-        writer.appendLittleEndian(kv.modRevision)
+        writer.appendLittleEndian(revision.main)
+        writer.appendLittleEndian(revision.sub)
         writer.appendLittleEndian(kv.version)
         writer.appendLittleEndian(kv.lease)
-        writer.append(kv.value)
         return writer.bytes
     }
 
-    static func decodeCurrent(key: [UInt8], _ value: UnsafeRawBufferPointer, withValue: Bool = true) throws -> KeyValue {
+    /// The key without its value, and the revision its value is stored at.
+    static func decodeCurrent(key: [UInt8], _ value: UnsafeRawBufferPointer) throws -> (kv: KeyValue, revision: Revision) {
         var reader = ByteReader(value, what: "current value")
-        return KeyValue(
-            key: key, createRevision: try reader.readLittleEndian(), modRevision: try reader.readLittleEndian(),
-            version: try reader.readLittleEndian(), value: [], lease: try reader.readLittleEndian())
-            .with(value: withValue ? reader.readRest() : [])
+        let create = try reader.readLittleEndian(Int64.self)
+        let main = try reader.readLittleEndian(Int64.self)
+        let sub = try reader.readLittleEndian(Int64.self)
+        let version = try reader.readLittleEndian(Int64.self)
+        let lease = try reader.readLittleEndian(Int64.self)
+        try reader.expectEnd()
+        guard main > 0, sub >= 0 else { throw StorageError.corrupted("current value: revision \(main).\(sub)") }
+        return (KeyValue(key: key, createRevision: create, modRevision: main, version: version, value: [], lease: lease),
+                Revision(main: main, sub: sub))
     }
 
     // MARK: history
