@@ -14,6 +14,10 @@ public enum Limits {
     /// Reset read transactions kept for reuse per environment.
     public static let pooledReadTransactionsMax = 64
 
+    /// Bytes in a key. LMDB indexes keys up to `mdb_env_get_maxkeysize` (511 in Debian's build,
+    /// checked at open); a longer key is refused at the request, before it can reach a batch.
+    public static let keyBytesMax = 511
+
     /// Operations in one Txn request: etcd's `--max-txn-ops` default.
     public static let txnOperationsMax = 128
 

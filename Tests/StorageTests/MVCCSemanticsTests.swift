@@ -96,6 +96,10 @@ struct MVCCSemanticsTests {
         #expect("\(MVCCError.duplicateKey)" == "etcdserver: duplicate key given in txn request")
         #expect(throws: MVCCError.tooManyOperations) { try TxnRequest(success: Array(repeating: .range(RangeRequest(key: b("a"))), count: 129)).validate() }
         #expect(throws: MVCCError.emptyKey) { try TxnRequest(compare: [Compare(key: [], target: .version(0), result: .equal)]).validate() }
+        let long = [UInt8](repeating: 1, count: Limits.keyBytesMax + 1)
+        #expect(throws: MVCCError.keyTooLong) { try PutRequest(key: long, value: []).validate() }
+        #expect(throws: MVCCError.keyTooLong) { try RangeRequest(key: long).validate() }
+        try PutRequest(key: Array(long.dropLast()), value: []).validate()
     }
 
     @Test("a put keeping the value of a key a from-key delete removed earlier in the Txn is refused, not applied")

@@ -11,6 +11,8 @@ public enum MVCCError: Error, Equatable, Sendable, CustomStringConvertible {
     case leaseProvided
     case duplicateKey
     case tooManyOperations
+    /// Not an etcd error: etcd has no key length limit below its request size; LMDB has.
+    case keyTooLong
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum MVCCError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseProvided: "etcdserver: lease is provided"
         case .duplicateKey: "etcdserver: duplicate key given in txn request"
         case .tooManyOperations: "etcdserver: too many operations in txn request"
+        case .keyTooLong: "etcdserver: key is too long (the limit is \(Limits.keyBytesMax) bytes)"
         }
     }
 }

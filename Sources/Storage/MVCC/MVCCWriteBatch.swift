@@ -94,7 +94,13 @@ public struct MVCCWriteBatch: ~Copyable {
         }
         var changes = Changes(begin: revision)
         position = 0
-        var response = try execute(t, path, &position, &changes)
+        var response: TxnResponse
+        do {
+            response = try execute(t, path, &position, &changes)
+        } catch let error as MVCCError {
+            // Every request error was checked for above; one now would commit half a Txn.
+            preconditionFailure("Txn failed with \(error) after \(changes.count) changes")
+        }
         assert(position == path.count)
         finish(changes)
         response.revision = revision

@@ -3,15 +3,22 @@
 // `checkTxnRequest`, `checkIntervals`). They run again at apply: a request that reached the log
 // through another member is input like any other.
 
+/// Keys longer than LMDB can index are refused, in every request that names a key (a range
+/// starts by seeking to its key).
+private func checkKey(_ key: [UInt8]) throws {
+    if key.isEmpty { throw MVCCError.emptyKey }
+    if key.count > Limits.keyBytesMax { throw MVCCError.keyTooLong }
+}
+
 extension RangeRequest {
     public func validate() throws {
-        if key.isEmpty { throw MVCCError.emptyKey }
+        try checkKey(key)
     }
 }
 
 extension PutRequest {
     public func validate() throws {
-        if key.isEmpty { throw MVCCError.emptyKey }
+        try checkKey(key)
         if ignoreValue && !value.isEmpty { throw MVCCError.valueProvided }
         if ignoreLease && lease != 0 { throw MVCCError.leaseProvided }
     }
@@ -19,7 +26,7 @@ extension PutRequest {
 
 extension DeleteRangeRequest {
     public func validate() throws {
-        if key.isEmpty { throw MVCCError.emptyKey }
+        try checkKey(key)
     }
 }
 
@@ -35,7 +42,7 @@ extension TxnRequest {
     private func checkOperations(budget: Int) throws {
         let count = Swift.max(compare.count, success.count, failure.count)
         if count > budget { throw MVCCError.tooManyOperations }
-        for c in compare where c.key.isEmpty { throw MVCCError.emptyKey }
+        for c in compare { try checkKey(c.key) }
         for op in success + failure {
             switch op {
             case let .range(r): try r.validate()

@@ -75,8 +75,9 @@ public enum SnapshotFile {
             }
             try encoder.end(sink)
         } catch {
-            // Unblock and finish the copy before giving up.
-            close(pipeRead)
+            // Drain the pipe so the copy finishes (closing it would kill the process with
+            // SIGPIPE), then give up.
+            while (try? chunk.withUnsafeMutableBytes { try FileSystem.read(pipeRead, into: $0, path: "snapshot pipe") }) ?? 0 > 0 {}
             _ = try? copy.wait()
             throw error
         }
