@@ -80,6 +80,24 @@ struct MVCCSemanticsTests {
         #expect(try f.store.events(from: 3, limit: 10).map(\.revision.main) == [3, 4, 5])
     }
 
+    @Test("compaction in small steps handles one revision with more changes than a step takes")
+    func compactLargeRevision() throws {
+        let f = try Fixture()
+        _ = try f.apply { batch in
+            for i in 0..<3000 { _ = try batch.put(PutRequest(key: b("big/\(i)"), value: [UInt8](repeating: 1, count: 100))) }
+        }
+        let deleted = try f.apply { try $0.deleteRange(DeleteRangeRequest(key: b("big/"), rangeEnd: b("big0"))) }
+        #expect(deleted.deleted == 3000)
+        _ = try f.apply { try $0.put(PutRequest(key: b("kept"), value: b("v"))) }
+        _ = try f.apply { try $0.compact(deleted.revision) }
+        var steps = 0
+        while try f.store.compactStep(batchMax: 100) { steps += 1 }
+        #expect(steps > 10)
+        // Every put was superseded by the delete, and the tombstones go too: only `kept` is left.
+        #expect(try f.store.events(from: deleted.revision, limit: .max).map(\.kv.key) == [b("kept")])
+        #expect(try f.store.range(RangeRequest(key: b("big/"), rangeEnd: b("big0"), revision: deleted.revision, countOnly: true)).count == 0)
+    }
+
     @Test("the duplicate-key check follows etcd's checkIntervals")
     func duplicateKeys() throws {
         let put = { (k: String) in RequestOp.put(PutRequest(key: b(k), value: [])) }
