@@ -23,8 +23,6 @@ public struct Cursor: ~Copyable {
     public func first() throws -> Item? { try move(MDB_FIRST) }
     public func last() throws -> Item? { try move(MDB_LAST) }
     public func next() throws -> Item? { try move(MDB_NEXT) }
-    public func previous() throws -> Item? { try move(MDB_PREV) }
-    public func current() throws -> Item? { try move(MDB_GET_CURRENT) }
 
     /// The first entry whose key is `>= key` (`MDB_SET_RANGE`).
     public func seek(atLeast key: UnsafeRawBufferPointer) throws -> Item? {
@@ -42,8 +40,6 @@ public struct Cursor: ~Copyable {
 
     // MARK: duplicateSort databases
 
-    /// The first entry of the next key (`MDB_NEXT_NODUP`).
-    public func nextKey() throws -> Item? { try move(MDB_NEXT_NODUP) }
     /// The next value of the current key (`MDB_NEXT_DUP`).
     public func nextValue() throws -> Item? { try move(MDB_NEXT_DUP) }
     /// The previous value of the current key (`MDB_PREV_DUP`).
@@ -54,21 +50,17 @@ public struct Cursor: ~Copyable {
     public func seek(key: UnsafeRawBufferPointer, valueAtLeast value: UnsafeRawBufferPointer) throws -> Item? {
         try move(MDB_GET_BOTH_RANGE, key: key, value: value)
     }
-    /// How many values the current key has.
-    public func valueCount() throws -> Int {
-        var count = 0
-        try StorageError.check(mdb_cursor_count(pointer, &count), "mdb_cursor_count(\(database.name))")
-        return count
-    }
 
     // MARK: Writes
 
-    /// Stores through the cursor; with `.append` the key must sort after every key held.
-    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, flags: PutFlags = []) throws {
+    /// Stores `key` with a value of `size` bytes that `fill` writes in place, in the map
+    /// (`MDB_RESERVE`): no intermediate buffer. Not for `duplicateSort` databases.
+    public func put(_ key: UnsafeRawBufferPointer, reservingValueBytes size: Int, flags: PutFlags = [], fill: (UnsafeMutableRawBufferPointer) -> Void) throws {
         precondition(isWritable, "cursor put in a read transaction")
         var k = MDB_val(key)
-        var v = MDB_val(value)
-        try StorageError.check(mdb_cursor_put(pointer, &k, &v, flags.rawValue), "mdb_cursor_put(\(database.name))")
+        var v = MDB_val(mv_size: size, mv_data: nil)
+        try StorageError.check(mdb_cursor_put(pointer, &k, &v, flags.rawValue | UInt32(MDB_RESERVE)), "mdb_cursor_put(\(database.name), reserve)")
+        fill(UnsafeMutableRawBufferPointer(start: v.mv_data, count: size))
     }
 
     /// Deletes the entry under the cursor; the following `next()` lands on the entry after it.

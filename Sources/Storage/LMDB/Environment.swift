@@ -194,15 +194,6 @@ public final class Environment: @unchecked Sendable {
 
     // MARK: Whole-environment operations
 
-    /// Size of the map, last page in use and page size (`mdb_env_info`, `mdb_env_stat`).
-    public func info() -> (mapSize: Int, usedBytes: Int, pageSize: Int) {
-        var info = MDB_envinfo()
-        mdb_env_info(pointer, &info)
-        var stat = MDB_stat()
-        mdb_env_stat(pointer, &stat)
-        return (info.me_mapsize, (info.me_last_pgno + 1) * Int(stat.ms_psize), Int(stat.ms_psize))
-    }
-
     /// Writes a compacted copy of the environment (free pages left out) to `fd`, from a read
     /// transaction LMDB begins itself (`mdb_env_copyfd2` with `MDB_CP_COMPACT`).
     public func copyCompacted(to fd: Int32) throws {

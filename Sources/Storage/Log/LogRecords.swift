@@ -17,12 +17,14 @@ enum LogRecords {
     /// Bytes before the payload in an entry value.
     static let entryHeaderBytes = 9
 
-    static func encodeEntryValue(_ entry: Entry) -> [UInt8] {
-        var writer = ByteWriter(capacity: entryHeaderBytes + entry.data.count)
-        writer.appendLittleEndian(entry.term)
-        writer.appendLittleEndian(entry.kind.rawValue)
-        writer.append(entry.data)
-        return writer.bytes
+    /// Writes the entry's value into `buffer`, which holds exactly `entryHeaderBytes + data.count`.
+    static func encodeEntryValue(_ entry: Entry, into buffer: UnsafeMutableRawBufferPointer) {
+        precondition(buffer.count == entryHeaderBytes + entry.data.count)
+        buffer.storeBytes(of: entry.term.littleEndian, toByteOffset: 0, as: UInt64.self)
+        buffer.storeBytes(of: entry.kind.rawValue, toByteOffset: 8, as: UInt8.self)
+        entry.data.withUnsafeBytes { data in
+            UnsafeMutableRawBufferPointer(rebasing: buffer[entryHeaderBytes...]).copyMemory(from: data)
+        }
     }
 
     static func decodeEntry(index: UInt64, value: UnsafeRawBufferPointer) throws -> Entry {

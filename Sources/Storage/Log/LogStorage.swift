@@ -151,10 +151,11 @@ public final class LogStorage: RaftStorage {
                     }
                 }
                 for entry in toAppend {
-                    let key = entry.index.bigEndianBytes
-                    let value = LogRecords.encodeEntryValue(entry)
-                    try key.withUnsafeBytes { k in
-                        try value.withUnsafeBytes { v in try cursor.put(k, v, flags: .append) }
+                    // Encoded straight into the page LMDB reserves for it.
+                    try withUnsafeBytes(of: entry.index.bigEndian) { key in
+                        try cursor.put(key, reservingValueBytes: LogRecords.entryHeaderBytes + entry.data.count, flags: .append) { value in
+                            LogRecords.encodeEntryValue(entry, into: value)
+                        }
                     }
                 }
             }
