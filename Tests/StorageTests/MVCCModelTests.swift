@@ -29,7 +29,7 @@ struct MVCCModelTests {
         mutating func value() -> [UInt8] { (0..<int(0...3)).map { _ in UInt8(int(0...3)) } }
 
         mutating func revision() -> Int64 {
-            chance(40) ? 0 : Int64(int(max(0, Int(model.compactRevision) - 2)...Int(model.revision) + 2))
+            chance(40) ? 0 : Int64(int(Int(model.compactRevision) - 2...Int(model.revision) + 2))
         }
 
         mutating func range() -> RangeRequest {

@@ -126,9 +126,10 @@ final class ReferenceModel {
             try check(t, path, &position) { op in if case let .put(p) = op { try self.checkPut(p) } }
             position = 0
             try check(t, path, &position) { op in
+                // etcd's compaction revision is -1 until the first compaction.
                 if case let .range(r) = op, r.revision != 0 {
                     if r.revision > self.revision { throw MVCCError.futureRevision }
-                    if r.revision < self.compactRevision { throw MVCCError.compacted }
+                    if r.revision < (self.compactRevision == 0 ? -1 : self.compactRevision) { throw MVCCError.compacted }
                 }
             }
             // A put keeping the value or lease of a key an earlier from-key delete of the same

@@ -86,10 +86,13 @@ public struct MVCCWriteBatch: ~Copyable {
             }
         }
         position = 0
+        // etcd's `checkRange` compares with its compaction revision, which is -1 until the first
+        // compaction: a negative revision reads the current one until then, and fails after.
+        let firstRevision = compactRevision == 0 ? -1 : compactRevision
         try walk(t, path, &position) { op in
             if case let .range(r) = op, r.revision != 0 {
                 if r.revision > revision { throw MVCCError.futureRevision }
-                if r.revision < compactRevision { throw MVCCError.compacted }
+                if r.revision < firstRevision { throw MVCCError.compacted }
             }
         }
         var changes = Changes(begin: revision)
