@@ -64,6 +64,10 @@ public final class Environment: @unchecked Sendable {
             try StorageError.check(mdb_env_set_maxreaders(pointer, options.maxReaders), "mdb_env_set_maxreaders")
             try StorageError.check(mdb_env_set_maxdbs(pointer, MDB_dbi(Limits.databasesMax)), "mdb_env_set_maxdbs")
             try StorageError.check(mdb_env_open(pointer, path, flags, 0o644), "mdb_env_open(\(path))")
+            // Reader slots left by a process that died (SIGKILL) would pin old pages forever and
+            // make the file grow; free them now.
+            var stale: Int32 = 0
+            try StorageError.check(mdb_reader_check(pointer, &stale), "mdb_reader_check")
         } catch {
             mdb_env_close(pointer)
             throw error
