@@ -152,6 +152,20 @@ struct MVCCSemanticsTests {
         #expect(throws: MVCCError.leaseProvided) { try f.apply { try $0.put(PutRequest(key: b("a"), value: [], lease: 1, ignoreLease: true)) } }
     }
 
+    @Test("keys of the longest length allowed are read at older revisions too")
+    func longestKeys() throws {
+        let f = try Fixture()
+        let long = { (c: UInt8) in [UInt8](repeating: c, count: Limits.keyBytesMax) }
+        _ = try f.apply { batch in
+            _ = try batch.put(PutRequest(key: long(1), value: b("a")))
+            _ = try batch.put(PutRequest(key: long(2), value: b("b")))
+        }
+        _ = try f.apply { try $0.put(PutRequest(key: long(1), value: b("c"))) }
+        let old = try f.store.range(RangeRequest(key: [0], rangeEnd: [0], revision: 2))
+        #expect(old.kvs.map(\.value) == [b("a"), b("b")])
+        #expect(try f.store.range(RangeRequest(key: [0], rangeEnd: [0])).kvs.map(\.value) == [b("c"), b("b")])
+    }
+
     @Test("a reopened store serves at once from disk")
     func reopen() throws {
         let dir = TemporaryDirectory()

@@ -40,6 +40,8 @@ public struct Cursor: ~Copyable {
 
     // MARK: duplicateSort databases
 
+    /// The first value of the next key, from any value of the current one (`MDB_NEXT_NODUP`).
+    public func nextKey() throws -> Item? { try move(MDB_NEXT_NODUP) }
     /// The next value of the current key (`MDB_NEXT_DUP`).
     public func nextValue() throws -> Item? { try move(MDB_NEXT_DUP) }
     /// The previous value of the current key (`MDB_PREV_DUP`).

@@ -106,7 +106,7 @@ struct KeySpace: Sendable {
                     }
                 }
                 if case .single = range { break }
-                item = try cursor.seek(atLeast: key + [0])
+                item = try cursor.nextKey()
             }
         }
         let kvs = try found.map { revision in
