@@ -12,9 +12,12 @@ struct MVCCModelTests {
         mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
         mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
 
-        /// Keys from a small alphabet, so requests collide.
+        /// Keys from a small alphabet, so requests collide; now and then with a 0x00 or 0xFF
+        /// byte, the edges of byte order.
         mutating func key() -> [UInt8] {
-            (0..<int(1...2)).map { _ in UInt8(ascii: "a") + UInt8(int(0...5)) }
+            var key = (0..<int(1...2)).map { _ in UInt8(ascii: "a") + UInt8(int(0...5)) }
+            if chance(5) { key.append(chance(50) ? 0 : 0xFF) }
+            return key
         }
 
         mutating func rangeEnd(for key: [UInt8]) -> [UInt8] {

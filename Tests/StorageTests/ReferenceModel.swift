@@ -124,14 +124,6 @@ final class ReferenceModel {
             let path = choose(t)
             var position = 0
             try check(t, path, &position) { op in if case let .put(p) = op { try self.checkPut(p) } }
-            position = 0
-            try check(t, path, &position) { op in
-                // etcd's compaction revision is -1 until the first compaction.
-                if case let .range(r) = op, r.revision != 0 {
-                    if r.revision > self.revision { throw MVCCError.futureRevision }
-                    if r.revision < (self.compactRevision == 0 ? -1 : self.compactRevision) { throw MVCCError.compacted }
-                }
-            }
             // A put keeping the value or lease of a key an earlier from-key delete of the same
             // Txn removed is refused: found by running the Txn without its reads, then undoing it.
             let saved = (changes, events)
@@ -140,6 +132,14 @@ final class ReferenceModel {
             let trial = Result { try run(t, path, &position, &trialSub, reads: false) }
             (changes, events) = saved
             if case .failure(MVCCError.keyNotFound) = trial { throw MVCCError.keyNotFound }
+            position = 0
+            try check(t, path, &position) { op in
+                // etcd's compaction revision is -1 until the first compaction.
+                if case let .range(r) = op, r.revision != 0 {
+                    if r.revision > self.revision { throw MVCCError.futureRevision }
+                    if r.revision < (self.compactRevision == 0 ? -1 : self.compactRevision) { throw MVCCError.compacted }
+                }
+            }
             var sub: Int64 = 0
             position = 0
             var response = try run(t, path, &position, &sub)
