@@ -97,6 +97,48 @@ struct CrashConsistencyTests {
         #expect(killedBetweenLogAndState > 0, "no kill landed between a log append and its apply")
     }
 
+    @Test("SIGKILL during a snapshot restore leaves no data directory or a whole one, and the restore can run again")
+    func killedDuringRestore() throws {
+        let dir = TemporaryDirectory()
+        let source = try SnapshotTests.populatedStore(dir.sub("source"), keys: 20_000)
+        try SnapshotFile.create(from: source, confState: ConfState(voters: [1]), to: dir.sub("snap"))
+        let expected = try SnapshotTests.everything(source)
+        let started = Date()
+        try SnapshotFile.restore(dir.sub("snap"), into: dir.sub("reference"))
+        let restoreMicroseconds = UInt32(Date().timeIntervalSince(started) * 1_000_000)
+
+        var random = SeededGenerator(seed: 78)
+        var outcomes: [String: Int] = [:]
+        for round in 0..<8 {
+            let destination = dir.sub("restored\(round)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.childPath)
+            process.arguments = ["restore", dir.sub("snap"), destination]
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // Process start-up is part of the window: aim anywhere from before the restore
+            // begins to after it ends.
+            usleep(UInt32.random(in: 0...(restoreMicroseconds * 2 + 20_000), using: &random))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+
+            if FileManager.default.fileExists(atPath: destination) {
+                outcomes["complete", default: 0] += 1
+            } else {
+                outcomes["absent", default: 0] += 1
+                try SnapshotFile.restore(dir.sub("snap"), into: destination)
+            }
+            let data = DataDirectory(destination)
+            let store = try MVCCStore(path: data.statePath)
+            #expect(try SnapshotTests.everything(store) == expected, "round \(round)")
+            store.close()
+            let log = try LogStorage(path: data.raftPath)
+            #expect(try log.firstIndex() == (try source.status().applied.index) + 1, "round \(round)")
+            log.close()
+        }
+        #expect(outcomes["absent", default: 0] > 0, "no kill landed before the rename: \(outcomes)")
+    }
+
     static func expectState(_ store: MVCCStore, equals model: ReferenceModel, _ when: String) throws {
         let all = RangeRequest(key: [0], rangeEnd: [0])
         #expect(try store.range(all) == model.range(all).get(), "\(when)")
