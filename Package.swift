@@ -5,11 +5,14 @@ let package = Package(
     name: "Concord",
     products: [
         .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "Linearizability", targets: ["Linearizability"]),
         .library(name: "Storage", targets: ["Storage"]),
     ],
     targets: [
         .target(name: "Raft"),
-        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Linearizability"]),
+        .target(name: "Linearizability"),
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
         // Storage engine: the Raft log and the MVCC key space in LMDB, LZ4-compressed snapshots.
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),

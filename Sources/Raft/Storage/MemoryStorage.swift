@@ -23,7 +23,6 @@ public final class MemoryStorage: RaftStorage {
     public func entries(from low: UInt64, to high: UInt64, maxBytes: Int) throws -> [Entry] {
         let offset = entries[0].index
         if low <= offset { throw RaftStorageError.compacted }
-        let last = try lastIndex()
         precondition(high <= last + 1, "entries(\(low), \(high)) beyond last index \(last)")
         if low >= high { return [] }
         let slice = entries[Int(low - offset)..<Int(high - offset)]
@@ -39,7 +38,9 @@ public final class MemoryStorage: RaftStorage {
 
     public func firstIndex() throws -> UInt64 { entries[0].index + 1 }
 
-    public func lastIndex() throws -> UInt64 { entries[0].index + UInt64(entries.count) - 1 }
+    public func lastIndex() throws -> UInt64 { last }
+
+    private var last: UInt64 { entries[0].index + UInt64(entries.count) - 1 }
 
     public func snapshot() throws -> Snapshot { snapshotValue }
 
@@ -53,7 +54,6 @@ public final class MemoryStorage: RaftStorage {
     public func append(_ newEntries: [Entry]) {
         guard let first = newEntries.first else { return }
         let offset = entries[0].index
-        let last = entries[0].index + UInt64(entries.count) - 1
         precondition(first.index <= last + 1, "gap: appending \(first.index) after \(last)")
         if first.index <= offset {
             // Entries the snapshot already covers are skipped.
@@ -78,7 +78,6 @@ public final class MemoryStorage: RaftStorage {
     @discardableResult
     public func createSnapshot(at index: UInt64, confState: ConfState, data: [UInt8]) throws -> Snapshot {
         guard index > snapshotValue.metadata.index else { throw RaftStorageError.snapshotOutOfDate }
-        let last = try lastIndex()
         precondition(index <= last, "snapshot at \(index) beyond last index")
         let term = try term(at: index)
         snapshotValue = Snapshot(metadata: SnapshotMetadata(index: index, term: term, confState: confState), data: data)
@@ -89,7 +88,6 @@ public final class MemoryStorage: RaftStorage {
     public func compact(upTo index: UInt64) throws {
         let offset = entries[0].index
         if index <= offset { throw RaftStorageError.compacted }
-        let last = try lastIndex()
         precondition(index <= last, "compact(\(index)) beyond last index")
         let placeholder = Entry(term: entries[Int(index - offset)].term, index: index)
         entries.removeSubrange(0...Int(index - offset))
