@@ -6,11 +6,18 @@ let package = Package(
     products: [
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "Linearizability", targets: ["Linearizability"]),
+        .library(name: "Storage", targets: ["Storage"]),
     ],
     targets: [
         .target(name: "Raft"),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Linearizability"]),
         .target(name: "Linearizability"),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
+        // Storage engine: the Raft log and the MVCC key space in LMDB, LZ4-compressed snapshots.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .target(name: "Storage", dependencies: ["Raft", "CLMDB", "CLZ4"]),
+        .executableTarget(name: "storage-crash-child", dependencies: ["Storage", "Raft"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "storage-crash-child"]),
     ]
 )

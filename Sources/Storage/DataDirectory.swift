@@ -1,0 +1,12 @@
+/// The layout of a member's data directory: the Raft log environment in `raft/`, the state
+/// environment in `state/`. Two environments, because sequential log appends commit in well
+/// under a millisecond while key-space writes dirty random pages; in one environment every
+/// log append would wait behind the state's page write-back.
+public struct DataDirectory: Sendable, Equatable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public var raftPath: String { path + "/raft" }
+    public var statePath: String { path + "/state" }
+}

@@ -1,0 +1,206 @@
+import CLMDB
+import Foundation
+
+/// One LMDB environment (a directory with `data.mdb` and `lock.mdb`) and its named databases.
+///
+/// Reads run on the caller's thread in transactions scoped to a closure (`MDB_NOTLS`, so a
+/// thread may hold several and tasks may hop threads); finished read transactions are reset
+/// and kept for reuse (`mdb_txn_reset`/`mdb_txn_renew` cost nothing measurable, begin/abort take
+/// the reader-table lock). Writes run on the environment's `WriterThread`.
+public final class Environment: @unchecked Sendable {
+    /// When a commit is durable.
+    public enum Durability: Sendable {
+        /// Two syncs per commit (data, then meta page): durable when `write` returns.
+        case full
+        /// One sync per commit (`MDB_NOMETASYNC`): integrity kept, but an OS crash may undo the
+        /// last commit. For state that can be re-derived from a fully synchronous log.
+        case noMetaSync
+    }
+
+    public struct Options: Sendable {
+        /// Upper bound of the file; a write beyond it fails with `StorageError.spaceExceeded`.
+        public var mapSize: Int
+        public var maxReaders: UInt32
+        public var durability: Durability
+        /// The named databases to open (created when missing).
+        public var databases: [String: DatabaseFlags]
+
+        public init(mapSize: Int, maxReaders: UInt32 = Limits.readersMax, durability: Durability, databases: [String: DatabaseFlags]) {
+            self.mapSize = mapSize
+            self.maxReaders = maxReaders
+            self.durability = durability
+            self.databases = databases
+        }
+    }
+
+    public let path: String
+    public let options: Options
+    let pointer: OpaquePointer
+    private let writer: WriterThread
+    private var databases: [String: Database] = [:]
+    /// `mdb_env_get_maxkeysize`: keys (and values of `duplicateSort` databases) up to this many bytes.
+    public let maxKeySize: Int
+
+    private let poolLock = NSLock()
+    private var readPool: [OpaquePointer] = []  // guarded by `poolLock`; reset read transactions
+    private var isClosed = false
+
+    /// Opens (creating when missing) the environment in directory `path`.
+    public init(path: String, options: Options) throws {
+        Limits.checkRelations()
+        precondition(options.databases.count <= Limits.databasesMax, "too many named databases")
+        precondition(options.mapSize > 0 && options.mapSize % Limits.pageSizeAssumed == 0, "map size must be a whole number of pages")
+        self.path = path
+        self.options = options
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+
+        var env: OpaquePointer?
+        try StorageError.check(mdb_env_create(&env), "mdb_env_create")
+        let pointer = env!
+        var flags = UInt32(MDB_NOTLS)
+        if options.durability == .noMetaSync { flags |= UInt32(MDB_NOMETASYNC) }
+        do {
+            try StorageError.check(mdb_env_set_mapsize(pointer, options.mapSize), "mdb_env_set_mapsize")
+            try StorageError.check(mdb_env_set_maxreaders(pointer, options.maxReaders), "mdb_env_set_maxreaders")
+            try StorageError.check(mdb_env_set_maxdbs(pointer, MDB_dbi(Limits.databasesMax)), "mdb_env_set_maxdbs")
+            try StorageError.check(mdb_env_open(pointer, path, flags, 0o644), "mdb_env_open(\(path))")
+            // Reader slots left by a process that died (SIGKILL) would pin old pages forever and
+            // make the file grow; free them now.
+            var stale: Int32 = 0
+            try StorageError.check(mdb_reader_check(pointer, &stale), "mdb_reader_check")
+        } catch {
+            mdb_env_close(pointer)
+            throw error
+        }
+        self.pointer = pointer
+        self.maxKeySize = Int(mdb_env_get_maxkeysize(pointer))
+        precondition(maxKeySize >= Limits.keyBytesMax, "this LMDB indexes keys up to \(maxKeySize) bytes, Limits.keyBytesMax is \(Limits.keyBytesMax)")
+        self.writer = WriterThread(name: "lmdb-writer \(path)")
+
+        do {
+            var opened: [String: Database] = [:]
+            try write { txn in
+                for (name, dbFlags) in options.databases.sorted(by: { $0.key < $1.key }) {
+                    var handle: MDB_dbi = 0
+                    try StorageError.check(mdb_dbi_open(txn.pointer, name, dbFlags.rawValue | UInt32(MDB_CREATE), &handle), "mdb_dbi_open(\(name))")
+                    opened[name] = Database(handle: handle, name: name)
+                }
+            }
+            databases = opened
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// Ends the writer thread and closes the environment. Every transaction must have ended.
+    public func close() {
+        if isClosed { return }
+        isClosed = true
+        writer.stop()
+        poolLock.lock()
+        for txn in readPool { mdb_txn_abort(txn) }
+        readPool = []
+        poolLock.unlock()
+        mdb_env_close(pointer)
+    }
+
+    /// The database opened under `name`.
+    public func database(_ name: String) -> Database {
+        guard let database = databases[name] else { preconditionFailure("database \(name) was not opened") }
+        return database
+    }
+
+    // MARK: Reads
+
+    /// Runs `body` in a read transaction on the calling thread; it sees one consistent state.
+    /// Keep it short: a read transaction held open stops LMDB from reusing pages.
+    public func read<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        let txn = try beginRead()
+        let transaction = Transaction(pointer: txn, isWritable: false, maxKeySize: maxKeySize)
+        defer { endRead(txn) }
+        return try body(transaction)
+    }
+
+    private func beginRead() throws -> OpaquePointer {
+        poolLock.lock()
+        let pooled = readPool.popLast()
+        poolLock.unlock()
+        if let pooled {
+            if mdb_txn_renew(pooled) == MDB_SUCCESS { return pooled }
+            mdb_txn_abort(pooled)
+        }
+        var txn: OpaquePointer?
+        try StorageError.check(mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")
+        return txn!
+    }
+
+    private func endRead(_ txn: OpaquePointer) {
+        mdb_txn_reset(txn)
+        poolLock.lock()
+        if readPool.count < Limits.pooledReadTransactionsMax {
+            readPool.append(txn)
+            poolLock.unlock()
+        } else {
+            poolLock.unlock()
+            mdb_txn_abort(txn)
+        }
+    }
+
+    // MARK: Writes
+
+    /// Runs `body` in a write transaction on the writer thread and commits it; the caller waits.
+    /// When `body` throws, nothing it wrote is kept. With `.full` durability the commit is on
+    /// disk when this returns.
+    public func write<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        var result: Result<R, any Error>?
+        writer.runAndWait {
+            result = Result { try self.performWrite(body) }
+        }
+        return try result!.get()
+    }
+
+    /// `write` for async callers: the task is suspended, not its thread, while the writer works.
+    public func write<R: Sendable>(_ body: @escaping @Sendable (borrowing Transaction) throws -> R) async throws -> R {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
+            writer.run {
+                continuation.resume(with: Result { try self.performWrite(body) })
+            }
+        }
+    }
+
+    /// Runs `body` on the writer thread with no transaction open, so no write can commit while
+    /// it runs (a snapshot uses this to start its copy at a known state).
+    public func withWritesPaused<R>(_ body: () throws -> R) throws -> R {
+        var result: Result<R, any Error>?
+        writer.runAndWait {
+            result = Result { try body() }
+        }
+        return try result!.get()
+    }
+
+    private func performWrite<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        var txn: OpaquePointer?
+        try StorageError.check(mdb_txn_begin(pointer, nil, 0, &txn), "mdb_txn_begin(write)")
+        let transaction = Transaction(pointer: txn!, isWritable: true, maxKeySize: maxKeySize)
+        let value: R
+        do {
+            value = try body(transaction)
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        try StorageError.check(mdb_txn_commit(txn), "mdb_txn_commit")
+        return value
+    }
+
+    // MARK: Whole-environment operations
+
+    /// Writes a compacted copy of the environment (free pages left out) to `fd`, from a read
+    /// transaction LMDB begins itself (`mdb_env_copyfd2` with `MDB_CP_COMPACT`).
+    public func copyCompacted(to fd: Int32) throws {
+        try StorageError.check(mdb_env_copyfd2(pointer, fd, UInt32(MDB_CP_COMPACT)), "mdb_env_copyfd2")
+    }
+}
