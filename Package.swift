@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "Linearizability", targets: ["Linearizability"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     targets: [
         .target(name: "Raft"),
@@ -19,5 +20,8 @@ let package = Package(
         .target(name: "Storage", dependencies: ["Raft", "CLMDB", "CLZ4"]),
         .executableTarget(name: "storage-crash-child", dependencies: ["Storage", "Raft"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "storage-crash-child"]),
+        // The member: the run loop that drives Raft with the storage engine.
+        .target(name: "Server", dependencies: ["Raft", "Storage"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Storage", "Raft"]),
     ]
 )

@@ -1,0 +1,29 @@
+import Raft
+
+/// How a member's run loop behaves, in etcd's terms: one tick per heartbeat interval, and an
+/// election timeout of so many ticks.
+public struct NodeConfiguration: Sendable {
+    public var memberID: NodeID
+    /// etcd's `--heartbeat-interval` (default 100 ms).
+    public var heartbeatInterval: Duration = .milliseconds(100)
+    /// etcd's `--election-timeout` (default 1000 ms).
+    public var electionTimeout: Duration = .milliseconds(1000)
+    /// Seeds the core's election timer.
+    public var randomSeed: UInt64 = 0
+
+    public init(memberID: NodeID) {
+        self.memberID = memberID
+    }
+
+    /// The core's configuration: ticks are heartbeat intervals.
+    func raftConfiguration(applied: UInt64) -> RaftConfiguration {
+        var configuration = RaftConfiguration(id: memberID)
+        configuration.heartbeatTicks = 1
+        let ratio = Int(electionTimeout / heartbeatInterval)
+        precondition(ratio >= 2, "the election timeout must be at least twice the heartbeat interval")
+        configuration.electionTicks = ratio
+        configuration.applied = applied
+        configuration.randomSeed = randomSeed ^ memberID
+        return configuration
+    }
+}

@@ -1,0 +1,322 @@
+import Foundation
+import Raft
+import Storage
+
+/// One member's run loop: the only thread that touches the Raft core, the log environment's
+/// writes and the state environment's applies.
+///
+/// Each turn it drains everything waiting (group commit: all proposals that arrived during the
+/// previous turn become one batch, one log transaction, one fsync), feeds the core, and carries
+/// out its `Ready`s: leader appends leave before the log write, acknowledgements after it,
+/// committed entries are applied in one state transaction with their index, and waiting
+/// proposals and reads complete. Reads themselves are served by the caller from a read
+/// transaction, never behind this loop's writes.
+public final class RaftNode: @unchecked Sendable {
+    public let configuration: NodeConfiguration
+    private let mailbox = NodeMailbox()
+    private let node: RawNode
+    private let log: LogStorage
+    let store: MVCCStore
+    let applier: any EntryApplier
+    private let peers: any PeerSender
+    private var thread: Thread?
+    private let stopped = NSCondition()
+    private var running = false
+
+    // Loop-thread state.
+    var appliedIndex: UInt64
+    private var proposalIDs: ProposalIDGenerator
+    var waitingProposals: [UInt64: Waiter] = [:]
+    private var readBatches: [ReadBatch] = []
+    private var nextReadBatch: UInt64 = 1
+
+    private let statusLock = NSLock()
+    private var publishedStatus: NodeStatus
+
+    struct Waiter {
+        var deadline: ContinuousClock.Instant
+        var completion: @Sendable (Result<AppliedProposal, NodeError>) -> Void
+    }
+
+    struct ReadWaiter {
+        var deadline: ContinuousClock.Instant
+        var completion: @Sendable (Result<UInt64, NodeError>) -> Void
+    }
+
+    /// Reads that share one read index request.
+    struct ReadBatch {
+        var id: UInt64
+        var index: UInt64?
+        var waiters: [ReadWaiter]
+    }
+
+    /// Opens the member over its log and state environments; `start()` runs it.
+    public init(configuration: NodeConfiguration, log: LogStorage, store: MVCCStore, applier: any EntryApplier, peers: any PeerSender) throws {
+        self.configuration = configuration
+        self.log = log
+        self.store = store
+        self.applier = applier
+        self.peers = peers
+        appliedIndex = try store.status().applied.index
+        node = RawNode(configuration: configuration.raftConfiguration(applied: appliedIndex), storage: log)
+        proposalIDs = ProposalIDGenerator(memberID: configuration.memberID)
+        let status = node.status
+        publishedStatus = NodeStatus(role: status.role, leader: status.leader, term: status.hardState.term,
+                                     commitIndex: status.hardState.commit, appliedIndex: appliedIndex, config: status.config)
+    }
+
+    // MARK: Life cycle
+
+    public func start() {
+        precondition(thread == nil, "started twice")
+        running = true
+        let thread = Thread { [self] in runLoop() }
+        thread.name = "raft-\(configuration.memberID)"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops the loop and fails everything still waiting with "server stopped".
+    public func stop() {
+        for event in mailbox.close() { fail(event, .stopped) }
+        stopped.lock()
+        while running { stopped.wait() }
+        stopped.unlock()
+    }
+
+    // MARK: Requests (any thread)
+
+    /// Proposes `payload`; `completion` runs on the loop's thread once it is applied on this
+    /// member (with the applier's result) or has failed.
+    public func propose(_ payload: [UInt8], deadline: ContinuousClock.Instant, completion: @escaping @Sendable (Result<AppliedProposal, NodeError>) -> Void) {
+        let event = NodeEvent.propose(payload: payload, deadline: deadline, completion: completion)
+        if !mailbox.post(event) { fail(event, .tooManyRequests) }
+    }
+
+    public func propose(_ payload: [UInt8], timeout: Duration) async throws(NodeError) -> AppliedProposal {
+        let result = await withCheckedContinuation { continuation in
+            propose(payload, deadline: .now + timeout) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Waits until this member has applied everything committed when the read arrived
+    /// (ReadIndex); `completion` gets that index. The caller then reads its own snapshot.
+    public func linearizableRead(deadline: ContinuousClock.Instant, completion: @escaping @Sendable (Result<UInt64, NodeError>) -> Void) {
+        let event = NodeEvent.read(deadline: deadline, completion: completion)
+        if !mailbox.post(event) { fail(event, .tooManyRequests) }
+    }
+
+    public func linearizableRead(timeout: Duration) async throws(NodeError) -> UInt64 {
+        let result = await withCheckedContinuation { continuation in
+            linearizableRead(deadline: .now + timeout) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// A message from a peer (the transport calls this on its own threads).
+    public func receive(_ message: Message) {
+        _ = mailbox.post(.message(message))
+    }
+
+    public func reportUnreachable(_ member: NodeID) {
+        _ = mailbox.post(.unreachable(member))
+    }
+
+    public func reportSnapshot(to member: NodeID, success: Bool) {
+        _ = mailbox.post(.snapshotSent(member, success: success))
+    }
+
+    public func transferLeadership(to member: NodeID) {
+        _ = mailbox.post(.transferLeadership(member))
+    }
+
+    /// The member's state as of the loop's last turn.
+    public var status: NodeStatus {
+        statusLock.lock()
+        defer { statusLock.unlock() }
+        return publishedStatus
+    }
+
+    private func fail(_ event: NodeEvent, _ error: NodeError) {
+        switch event {
+        case .propose(_, _, let completion): completion(.failure(error))
+        case .read(_, let completion): completion(.failure(error))
+        default: break
+        }
+    }
+
+    // MARK: The loop
+
+    private func runLoop() {
+        let tick = configuration.heartbeatInterval
+        var nextTick = ContinuousClock.now + tick
+        while let events = mailbox.drain(waitingUntil: Date(timeIntervalSinceNow: (nextTick - .now).seconds)) {
+            handle(events)
+            let now = ContinuousClock.now
+            if now >= nextTick {
+                node.tick()
+                nextTick = max(nextTick + tick, now)
+                expireDeadlines(now: now)
+            }
+            handleReadies()
+            publishStatus()
+        }
+        failEverythingWaiting(.stopped)
+        stopped.lock()
+        running = false
+        stopped.broadcast()
+        stopped.unlock()
+    }
+
+    private func handle(_ events: [NodeEvent]) {
+        var batch: [[UInt8]] = []
+        var batchWaiters: [(UInt64, Waiter)] = []
+        var reads: [ReadWaiter] = []
+        for event in events {
+            switch event {
+            case .message(let message):
+                node.step(message)
+            case .propose(let payload, let deadline, let completion):
+                guard waitingProposals.count + batch.count < NodeLimits.waitingProposalsMax else {
+                    completion(.failure(.tooManyRequests))
+                    continue
+                }
+                let id = proposalIDs.take()
+                batch.append(ProposalEnvelope.wrap(id: id, payload))
+                batchWaiters.append((id, Waiter(deadline: deadline, completion: completion)))
+                if batch.count == NodeLimits.proposalsPerBatchMax {
+                    submit(batch, batchWaiters)
+                    batch.removeAll(keepingCapacity: true)
+                    batchWaiters.removeAll(keepingCapacity: true)
+                }
+            case .read(let deadline, let completion):
+                reads.append(ReadWaiter(deadline: deadline, completion: completion))
+            case .unreachable(let member):
+                node.reportUnreachable(member)
+            case .snapshotSent(let member, let success):
+                node.reportSnapshot(to: member, success: success)
+            case .transferLeadership(let member):
+                try? node.transferLeadership(to: member)
+            }
+        }
+        if !batch.isEmpty { submit(batch, batchWaiters) }
+        if !reads.isEmpty { submitReads(reads) }
+    }
+
+    private func submit(_ batch: [[UInt8]], _ waiters: [(UInt64, Waiter)]) {
+        do {
+            try node.propose(batch)
+            for (id, waiter) in waiters { waitingProposals[id] = waiter }
+        } catch {
+            for (_, waiter) in waiters { waiter.completion(.failure(Self.nodeError(error))) }
+        }
+    }
+
+    private func submitReads(_ reads: [ReadWaiter]) {
+        let id = nextReadBatch
+        nextReadBatch += 1
+        do {
+            var context: [UInt8] = []
+            withUnsafeBytes(of: id.littleEndian) { context.append(contentsOf: $0) }
+            try node.readIndex(context: context)
+            readBatches.append(ReadBatch(id: id, index: nil, waiters: reads))
+        } catch {
+            for read in reads { read.completion(.failure(Self.nodeError(error))) }
+        }
+    }
+
+    static func nodeError(_ error: ProposalError) -> NodeError {
+        switch error {
+        case .noLeader: .noLeader
+        case .tooManyUncommittedEntries, .tooManyPendingReads: .tooManyRequests
+        case .leaderTransferInProgress: .leaderChanged
+        default: .refused(error)
+        }
+    }
+
+    private func handleReadies() {
+        while node.hasReady {
+            let ready = node.ready()
+            if !ready.messages.isEmpty { peers.send(ready.messages) }
+            precondition(ready.snapshot == nil, "snapshot installation arrives with automatic snapshots")
+            if !ready.entries.isEmpty || ready.hardState != nil {
+                do {
+                    try log.save(entries: ready.entries, hardState: ready.hardState)
+                } catch {
+                    // The log cannot be written: nothing may be acknowledged any more.
+                    fatalError("raft log write failed: \(error)")
+                }
+            }
+            if !ready.messagesAfterPersist.isEmpty { peers.send(ready.messagesAfterPersist) }
+            apply(ready.committedEntries)
+            recordReadStates(ready.readStates)
+            node.advance(ready)
+        }
+        completeReads()
+    }
+
+    private func recordReadStates(_ states: [ReadState]) {
+        for state in states {
+            guard let id = ProposalEnvelope.unwrap(state.context)?.id,
+                  let position = readBatches.firstIndex(where: { $0.id == id }) else { continue }
+            readBatches[position].index = state.index
+        }
+    }
+
+    private func completeReads() {
+        readBatches.removeAll { batch in
+            guard let index = batch.index, index <= appliedIndex else { return false }
+            for waiter in batch.waiters { waiter.completion(.success(index)) }
+            return true
+        }
+    }
+
+    private func expireDeadlines(now: ContinuousClock.Instant) {
+        for (id, waiter) in waitingProposals where waiter.deadline <= now {
+            waitingProposals[id] = nil
+            waiter.completion(.failure(.timeout))
+        }
+        for i in readBatches.indices {
+            readBatches[i].waiters.removeAll { waiter in
+                guard waiter.deadline <= now else { return false }
+                waiter.completion(.failure(.timeout))
+                return true
+            }
+        }
+        readBatches.removeAll { $0.waiters.isEmpty }
+    }
+
+    private func failEverythingWaiting(_ error: NodeError) {
+        for (_, waiter) in waitingProposals { waiter.completion(.failure(error)) }
+        waitingProposals.removeAll()
+        for batch in readBatches { for waiter in batch.waiters { waiter.completion(.failure(error)) } }
+        readBatches.removeAll()
+    }
+
+    private func publishStatus() {
+        let status = node.status
+        let published = NodeStatus(role: status.role, leader: status.leader, term: status.hardState.term,
+                                   commitIndex: status.hardState.commit, appliedIndex: appliedIndex, config: status.config)
+        statusLock.lock()
+        publishedStatus = published
+        statusLock.unlock()
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for APIs that take a `TimeInterval`.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// A member's state for status output.
+public struct NodeStatus: Sendable, Equatable {
+    public var role: Role
+    public var leader: NodeID
+    public var term: UInt64
+    public var commitIndex: UInt64
+    public var appliedIndex: UInt64
+    public var config: ConfState
+}
