@@ -19,5 +19,18 @@ let package = Package(
             path: "RaftBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // LMDB with no Swift layer: the baseline for the log environment's appends.
+        .systemLibrary(name: "RawLMDB", path: "RawLMDB", pkgConfig: "lmdb"),
+        .executableTarget(
+            name: "StorageBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Storage", package: "Concord"),
+                .product(name: "Raft", package: "Concord"),
+                "RawLMDB",
+            ],
+            path: "StorageBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -1,0 +1,2 @@
+// LMDB used directly: the baseline the log environment is measured against.
+#include <lmdb.h>
