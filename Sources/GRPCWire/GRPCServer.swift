@@ -32,13 +32,19 @@ public final class GRPCServer: Sendable {
     /// Sent down each connection's pipeline to start a graceful shutdown (GOAWAY).
     struct GracefulShutdownEvent {}
 
+    /// The open connections, and how many were accepted since the start.
+    struct Connections {
+        var open: [ObjectIdentifier: Channel] = [:]
+        var accepted = 0
+    }
+
     private let listener: Channel
-    private let connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>
+    private let connections: NIOLockedValueBox<Connections>
     private let limits: GRPCLimits
     /// The port the server listens on.
     public let port: Int
 
-    private init(listener: Channel, connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>, limits: GRPCLimits) {
+    private init(listener: Channel, connections: NIOLockedValueBox<Connections>, limits: GRPCLimits) {
         self.listener = listener
         self.connections = connections
         self.limits = limits
@@ -49,7 +55,7 @@ public final class GRPCServer: Sendable {
     public static func start(_ configuration: Configuration, group: EventLoopGroup) async throws -> GRPCServer {
         let router = GRPCRouter(configuration.methods)
         let sslContext = try configuration.tls.map { try $0.makeServerContext() }
-        let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
+        let connections = NIOLockedValueBox(Connections())
         let limits = configuration.limits
         let endpoints = configuration.httpEndpoints
         let listener = try await ServerBootstrap(group: group)
@@ -58,9 +64,12 @@ public final class GRPCServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 let id = ObjectIdentifier(channel)
-                connections.withLockedValue { $0[id] = channel }
+                connections.withLockedValue {
+                    $0.open[id] = channel
+                    $0.accepted += 1
+                }
                 channel.closeFuture.whenComplete { _ in
-                    _ = connections.withLockedValue { $0.removeValue(forKey: id) }
+                    _ = connections.withLockedValue { $0.open.removeValue(forKey: id) }
                 }
                 do {
                     let sync = channel.pipeline.syncOperations
@@ -97,11 +106,18 @@ public final class GRPCServer: Sendable {
         }
     }
 
+    /// Connections accepted since the server started (a client that is disconnected and comes
+    /// back counts twice: how the PING-trap test sees GOAWAYs that clients survive silently).
+    public var connectionsAccepted: Int { self.connections.withLockedValue { $0.accepted } }
+
+    /// Connections open now.
+    public var connectionsOpen: Int { self.connections.withLockedValue { $0.open.count } }
+
     /// Graceful shutdown: stops accepting, sends GOAWAY on every connection, lets calls in
     /// flight finish, then closes what is left after the grace period.
     public func shutdown() async {
         try? await self.listener.close()
-        let open = self.connections.withLockedValue { Array($0.values) }
+        let open = self.connections.withLockedValue { Array($0.open.values) }
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(GracefulShutdownEvent())
         }

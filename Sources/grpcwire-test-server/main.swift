@@ -1,6 +1,7 @@
 import EtcdAPI
 import Foundation
 import GRPCWire
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -8,6 +9,7 @@ import NIOPosix
 /// clients (etcdctl, Python grpcio) against, and what the CPU-per-call benchmark measures.
 ///
 /// Flags: --port N (0: a free port) --threads N --max-request-bytes N
+///        --max-control-frames N --control-frame-window-seconds N
 ///        --cert-file F --key-file F --trusted-ca-file F --client-cert-auth
 /// Prints "listening on <port>" once it serves; SIGTERM shuts it down gracefully (GOAWAY).
 struct Options {
@@ -17,6 +19,9 @@ struct Options {
     var maxRequestBytes = GRPCLimits.etcdMaxRequestBytes
     var tls = GRPCTLSFiles()
     var tlsEnabled = false
+    /// Overrides GRPCLimits' control-frame limit: lets a test show the PING trap it guards.
+    var maxControlFrames: Int?
+    var controlFrameWindowSeconds: Int?
 
     init(_ arguments: ArraySlice<String>) throws {
         var rest = arguments
@@ -39,6 +44,8 @@ struct Options {
             case "--key-file": self.tls.keyFile = try value(flag); self.tlsEnabled = true
             case "--trusted-ca-file": self.tls.trustedCAFile = try value(flag)
             case "--client-cert-auth": self.tls.requireClientCertificate = true
+            case "--max-control-frames": self.maxControlFrames = max(1, try number(flag))
+            case "--control-frame-window-seconds": self.controlFrameWindowSeconds = max(1, try number(flag))
             default: throw OptionError("unknown flag \(flag)")
             }
         }
@@ -61,8 +68,12 @@ do {
 let kv = MemoryKV(clusterID: 0x1c0_ffee, memberID: 0x8e9e_05c5_2164_694d)
 let services = TestServices(kv: kv, maxRequestBytes: options.maxRequestBytes)
 let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
+/// The server, once started: the /metrics page reads its connection counts.
+let running = NIOLockedValueBox<GRPCServer?>(nil)
 var limits = GRPCLimits()
 limits.maxReceiveMessageBytes = options.maxRequestBytes + GRPCLimits.etcdGRPCOverheadBytes
+if let count = options.maxControlFrames { limits.maxControlFramesPerWindow = count }
+if let seconds = options.controlFrameWindowSeconds { limits.controlFrameWindow = .seconds(Int64(seconds)) }
 let configuration = GRPCServer.Configuration(
     host: options.host, port: options.port, methods: services.methods, limits: limits,
     tls: options.tlsEnabled ? options.tls : nil,
@@ -84,6 +95,12 @@ let configuration = GRPCServer.Configuration(
                     # HELP grpcwire_test_revision The key space's revision.
                     # TYPE grpcwire_test_revision gauge
                     grpcwire_test_revision \(kv.revision)
+                    # HELP grpcwire_connections_accepted_total Connections accepted since the start.
+                    # TYPE grpcwire_connections_accepted_total counter
+                    grpcwire_connections_accepted_total \(running.withLockedValue { $0?.connectionsAccepted ?? 0 })
+                    # HELP grpcwire_connections_open Connections open now.
+                    # TYPE grpcwire_connections_open gauge
+                    grpcwire_connections_open \(running.withLockedValue { $0?.connectionsOpen ?? 0 })
 
                     """)
         default:
@@ -98,6 +115,7 @@ do {
     FileHandle.standardError.write(Data("grpcwire-test-server: cannot start: \(error)\n".utf8))
     exit(1)
 }
+running.withLockedValue { $0 = server }
 FileHandle.standardOutput.write(Data("listening on \(server.port)\n".utf8))
 
 signal(SIGTERM, SIG_IGN)
