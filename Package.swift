@@ -49,6 +49,17 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Unary-call load generator for the CPU-per-call figures (Benchmarks/grpcwire-unary.sh).
+        .executableTarget(
+            name: "grpcwire-bench",
+            dependencies: [
+                "GRPCWire", "EtcdAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/GRPCWireBench"
+        ),
         .testTarget(
             name: "GRPCWireTests",
             dependencies: [

@@ -61,7 +61,10 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is NIOHTTP2Errors.StreamError { return }
+        // HTTP/2 errors are NIOHTTP2Handler's: it resets the stream or sends GOAWAY and closes
+        // the connection itself. A write to a stream it has already closed or ignored (a race
+        // with RST_STREAM or GOAWAY) is one of them and must not end the other calls.
+        if error is any NIOHTTP2Error { return }
         self.isAcceptingCalls = false
         self.failAll(GRPCStatus(.unavailable, "connection error: \(error)"))
         context.close(promise: nil)

@@ -205,17 +205,18 @@ public final class GRPCServerCall: @unchecked Sendable {
     private func finishOnLoop(_ status: GRPCStatus, trailers: HPACKHeaders) {
         guard self.state != .closed else { return }
         var headers: HPACKHeaders
-        if self.state == .open {
-            // Trailers-Only: one HEADERS frame carries :status and the status.
-            headers = Self.responseHeaders
+        if status.code == .ok && status.message.isEmpty && trailers.isEmpty {
+            // The common ending, from a constant: no header list built per call.
+            headers = self.state == .open ? Self.okTrailersOnly : Self.okTrailers
         } else {
-            headers = HPACKHeaders()
+            // Trailers-Only (nothing sent yet): one HEADERS frame carries :status and the status.
+            headers = self.state == .open ? Self.responseHeaders : HPACKHeaders()
+            headers.add(name: "grpc-status", value: String(status.code.rawValue))
+            if !status.message.isEmpty {
+                headers.add(name: "grpc-message", value: GRPCPercentEncoding.encode(status.message))
+            }
+            headers.add(contentsOf: trailers)
         }
-        headers.add(name: "grpc-status", value: String(status.code.rawValue))
-        if !status.message.isEmpty {
-            headers.add(name: "grpc-message", value: GRPCPercentEncoding.encode(status.message))
-        }
-        headers.add(contentsOf: trailers)
         self.state = .closed
         self.deadlineTask?.cancel()
         self.connection.write(HTTP2Frame(streamID: self.streamID, payload: .headers(.init(headers: headers, endStream: true))))
@@ -234,6 +235,8 @@ public final class GRPCServerCall: @unchecked Sendable {
     }
 
     static let responseHeaders: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
+    static let okTrailers: HPACKHeaders = ["grpc-status": "0"]
+    static let okTrailersOnly: HPACKHeaders = [":status": "200", "content-type": "application/grpc", "grpc-status": "0"]
 }
 
 /// Where a call's request messages go: set by ``GRPCServerMethod`` when the call starts.

@@ -29,7 +29,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     private var connectionWindowOpened = false
     private var unacknowledgedConnectionBytes = 0
     private var highestStreamID = HTTP2StreamID(0)
+    /// The first GOAWAY went out; `drained`: the final one too.
     private var draining = false
+    private var drained = false
 
     init(router: GRPCRouter, limits: GRPCLimits, httpEndpoints: HTTPEndpointHandler?) {
         self.router = router
@@ -82,6 +84,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             }
         case .rstStream:
             self.calls[frame.streamID]?.cancel()
+        case .ping(let data, ack: true) where self.draining && data == Self.drainPing:
+            self.finishDraining()
         default:
             // PING, SETTINGS, GOAWAY, WINDOW_UPDATE and PRIORITY are NIOHTTP2Handler's business.
             break
@@ -98,7 +102,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is GRPCServer.GracefulShutdownEvent {
+        // NIOHTTP2Handler sends several events per stream; a type comparison is cheaper than `is`.
+        if type(of: event) == GRPCServer.GracefulShutdownEvent.self {
             self.startDraining()
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -106,9 +111,11 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // NIOHTTP2Handler has already answered protocol errors (RST_STREAM or GOAWAY); a stream
-        // error does not end the connection. Other errors (I/O, TLS) do.
-        if error is NIOHTTP2Errors.StreamError { return }
+        // HTTP/2 errors are NIOHTTP2Handler's: it resets the stream or sends GOAWAY and closes
+        // the connection itself. A write to a stream it has already closed or ignored (a race
+        // with RST_STREAM or GOAWAY) is one of them and must not end the other calls.
+        // Other errors (I/O, TLS) end the connection.
+        if error is any NIOHTTP2Error { return }
         context.close(promise: nil)
     }
 
@@ -133,7 +140,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
 
     func callEnded(_ streamID: HTTP2StreamID) {
         self.calls.removeValue(forKey: streamID)
-        if self.draining && self.calls.isEmpty {
+        if self.draining && self.drained && self.calls.isEmpty {
             self.context?.close(promise: nil)
         }
     }
@@ -217,18 +224,34 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// GOAWAY: the client opens no new streams here; the connection closes when the calls in
-    /// flight have ended (``GRPCServer`` closes it anyway after the grace period).
+    /// GOAWAY in two steps, as RFC 7540 §6.8 advises and grpc-go does: a first GOAWAY with the
+    /// largest stream ID and a PING; streams the client opened before it saw the GOAWAY are
+    /// still served. When the PING's ACK returns (one round trip later, so every such stream
+    /// has arrived) the final GOAWAY names the last stream served. The connection closes once
+    /// the calls in flight have ended (``GRPCServer`` closes it anyway after the grace period).
     private func startDraining() {
         guard !self.draining, let context = self.context else { return }
         self.draining = true
+        self.write(
+            HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil)))
+        self.write(HTTP2Frame(streamID: .rootStream, payload: .ping(Self.drainPing, ack: false)))
+        context.flush()
+    }
+
+    /// The client has seen the first GOAWAY: no stream above the highest seen will come.
+    private func finishDraining() {
+        guard let context = self.context else { return }
         self.write(
             HTTP2Frame(
                 streamID: .rootStream,
                 payload: .goAway(lastStreamID: self.highestStreamID, errorCode: .noError, opaqueData: nil)))
         context.flush()
+        self.drained = true
         if self.calls.isEmpty { context.close(promise: nil) }
     }
+
+    /// The opaque data of the draining PING ("goaway" in ASCII, padded).
+    private static let drainPing = HTTP2PingData(withInteger: 0x676f_6177_6179_0000)
 
     private func cancelAll() {
         let calls = self.calls

@@ -9,7 +9,7 @@ import NIOPosix
 /// clients (etcdctl, Python grpcio) against, and what the CPU-per-call benchmark measures.
 ///
 /// Flags: --port N (0: a free port) --threads N --max-request-bytes N
-///        --max-control-frames N --control-frame-window-seconds N
+///        --max-control-frames N --control-frame-window-seconds N --shutdown-grace-seconds N
 ///        --cert-file F --key-file F --trusted-ca-file F --client-cert-auth
 /// Prints "listening on <port>" once it serves; SIGTERM shuts it down gracefully (GOAWAY).
 struct Options {
@@ -22,6 +22,7 @@ struct Options {
     /// Overrides GRPCLimits' control-frame limit: lets a test show the PING trap it guards.
     var maxControlFrames: Int?
     var controlFrameWindowSeconds: Int?
+    var shutdownGraceSeconds: Int?
 
     init(_ arguments: ArraySlice<String>) throws {
         var rest = arguments
@@ -46,6 +47,7 @@ struct Options {
             case "--client-cert-auth": self.tls.requireClientCertificate = true
             case "--max-control-frames": self.maxControlFrames = max(1, try number(flag))
             case "--control-frame-window-seconds": self.controlFrameWindowSeconds = max(1, try number(flag))
+            case "--shutdown-grace-seconds": self.shutdownGraceSeconds = try number(flag)
             default: throw OptionError("unknown flag \(flag)")
             }
         }
@@ -74,6 +76,7 @@ var limits = GRPCLimits()
 limits.maxReceiveMessageBytes = options.maxRequestBytes + GRPCLimits.etcdGRPCOverheadBytes
 if let count = options.maxControlFrames { limits.maxControlFramesPerWindow = count }
 if let seconds = options.controlFrameWindowSeconds { limits.controlFrameWindow = .seconds(Int64(seconds)) }
+if let seconds = options.shutdownGraceSeconds { limits.shutdownGracePeriod = .seconds(Int64(seconds)) }
 let configuration = GRPCServer.Configuration(
     host: options.host, port: options.port, methods: services.methods, limits: limits,
     tls: options.tlsEnabled ? options.tls : nil,
@@ -127,3 +130,4 @@ let stopped = AsyncStream<Void> { continuation in
 for await _ in stopped { break }
 await server.shutdown()
 try await group.shutdownGracefully()
+FileHandle.standardOutput.write(Data("stopped\n".utf8))
