@@ -26,9 +26,14 @@ public final class GRPCServerCall: @unchecked Sendable {
     private var deframer: GRPCMessageDeframer
     private let requestEncoding: String?
 
-    /// Receives the request messages; set by the method when the call starts, dropped when the
-    /// call ends (it holds the call strongly: the cycle lives exactly as long as the call).
-    var sink: GRPCRequestSink?
+    /// Where request messages go: for a single-request method, its shared closure; for a
+    /// streaming one, the call's own sink, made when the call starts and dropped when it ends
+    /// (the sink holds the call strongly: the cycle lives exactly as long as the call).
+    private var receiver: Receiver
+    private enum Receiver {
+        case single(@Sendable (ByteBuffer, GRPCServerCall) -> Void, received: Bool)
+        case stream(GRPCRequestSink?)
+    }
     private var cancelHandlers: [(GRPCStatus) -> Void] = []
     private var deadlineTask: Scheduled<Void>?
 
@@ -56,7 +61,8 @@ public final class GRPCServerCall: @unchecked Sendable {
         requestEncoding: String?,
         connection: GRPCServerConnectionHandler,
         eventLoop: any EventLoop,
-        maxReceiveMessageBytes: Int
+        maxReceiveMessageBytes: Int,
+        method: GRPCServerMethod
     ) {
         self.streamID = streamID
         self.path = path
@@ -66,6 +72,17 @@ public final class GRPCServerCall: @unchecked Sendable {
         self.connection = connection
         self.eventLoop = eventLoop
         self.deframer = GRPCMessageDeframer(limit: maxReceiveMessageBytes)
+        switch method.kind {
+        case .singleRequest(let handler): self.receiver = .single(handler, received: false)
+        case .requestStream: self.receiver = .stream(nil)
+        }
+    }
+
+    /// Runs the method's start for a streaming call; nothing to do for a single request.
+    func start(_ method: GRPCServerMethod) {
+        if case .requestStream(let start) = method.kind {
+            self.receiver = .stream(start(self))
+        }
     }
 
     /// The length of the last request message received, in bytes: what etcd compares with
@@ -151,7 +168,7 @@ public final class GRPCServerCall: @unchecked Sendable {
             }
             guard let message else { break }
             self.lastRequestMessageBytes = message.readableBytes
-            self.sink?.onMessage(message)
+            self.deliver(message)
         }
         if endStream {
             self.receiveEnd()
@@ -173,7 +190,24 @@ public final class GRPCServerCall: @unchecked Sendable {
             self.finishOnLoop(GRPCStatus(.internal, "grpc: request ended inside a message"), trailers: [:])
             return
         }
-        self.sink?.onEnd()
+        switch self.receiver {
+        case .single(_, let received):
+            if !received { self.finishOnLoop(.missingRequest, trailers: [:]) }
+        case .stream(let sink):
+            sink?.onEnd()
+        }
+    }
+
+    private func deliver(_ message: ByteBuffer) {
+        switch self.receiver {
+        case .single(let handler, let received):
+            // Only the first message counts, as in grpc-go's unary path.
+            guard !received else { return }
+            self.receiver = .single(handler, received: true)
+            handler(message, self)
+        case .stream(let sink):
+            sink?.onMessage(message)
+        }
     }
 
     /// The client reset the stream or the connection went away: nothing more can be sent.
@@ -229,7 +263,7 @@ public final class GRPCServerCall: @unchecked Sendable {
     }
 
     private func release() {
-        self.sink = nil
+        if case .stream = self.receiver { self.receiver = .stream(nil) }
         self.cancelHandlers = []
         self.connection.callEnded(self.streamID)
     }

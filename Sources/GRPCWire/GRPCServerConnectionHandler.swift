@@ -29,9 +29,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     private var connectionWindowOpened = false
     private var unacknowledgedConnectionBytes = 0
     private var highestStreamID = HTTP2StreamID(0)
-    /// The first GOAWAY went out; `drained`: the final one too.
-    private var draining = false
-    private var drained = false
+    /// The last stream ID named in our GOAWAY, once it went out: streams above it are not ours.
+    private var goAwayStreamID: HTTP2StreamID?
 
     init(router: GRPCRouter, limits: GRPCLimits, httpEndpoints: HTTPEndpointHandler?) {
         self.router = router
@@ -70,6 +69,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             if let call = self.calls[frame.streamID] {
                 // Trailers from the client: only their END_STREAM matters.
                 if headers.endStream { call.receiveEnd() }
+            } else if let last = self.goAwayStreamID, frame.streamID > last {
+                // Opened after our GOAWAY: NIOHTTP2Handler refuses it; writing to it would fail.
+                return
             } else {
                 self.openStream(frame.streamID, headers: headers.headers, endStream: headers.endStream)
             }
@@ -84,8 +86,6 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             }
         case .rstStream:
             self.calls[frame.streamID]?.cancel()
-        case .ping(let data, ack: true) where self.draining && data == Self.drainPing:
-            self.finishDraining()
         default:
             // PING, SETTINGS, GOAWAY, WINDOW_UPDATE and PRIORITY are NIOHTTP2Handler's business.
             break
@@ -140,7 +140,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
 
     func callEnded(_ streamID: HTTP2StreamID) {
         self.calls.removeValue(forKey: streamID)
-        if self.draining && self.drained && self.calls.isEmpty {
+        if self.goAwayStreamID != nil && self.calls.isEmpty {
             self.context?.close(promise: nil)
         }
     }
@@ -150,8 +150,20 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     private func openStream(_ streamID: HTTP2StreamID, headers: HPACKHeaders, endStream: Bool) {
         guard let context = self.context else { return }
         self.highestStreamID = max(self.highestStreamID, streamID)
-        let method = headers.first(name: ":method") ?? ""
-        let path = headers.first(name: ":path") ?? ""
+        // One pass over the header list for the five headers gRPC reads. HTTP/2 header names
+        // are lowercase (RFC 7540 §8.1.2; NIOHTTP2Handler's validation refuses others).
+        var method = "", path = "", contentType = ""
+        var timeout: String?, encoding: String?
+        for (name, value, _) in headers {
+            switch name {
+            case ":method": method = value
+            case ":path": path = value
+            case "content-type": contentType = value
+            case "grpc-timeout": timeout = value
+            case "grpc-encoding": encoding = value
+            default: break
+            }
+        }
         if method == "GET" || method == "HEAD" {
             self.serveHTTP(streamID, path: path, headOnly: method == "HEAD")
             return
@@ -160,7 +172,6 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             self.reject(streamID, httpStatus: "405", GRPCStatus(.internal, "invalid gRPC request method \"\(method)\""))
             return
         }
-        let contentType = headers.first(name: "content-type") ?? ""
         guard contentType.hasPrefix("application/grpc") else {
             self.reject(
                 streamID, httpStatus: "415",
@@ -175,20 +186,19 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             return
         }
         var deadline: NIODeadline?
-        if let timeout = headers.first(name: "grpc-timeout") {
+        if let timeout {
             guard let amount = GRPCTimeout.parse(Substring(timeout)) else {
                 self.reject(streamID, httpStatus: "200", GRPCStatus(.internal, "malformed grpc-timeout: \(timeout)"))
                 return
             }
             deadline = .now() + amount
         }
-        let encoding = headers.first(name: "grpc-encoding")
         let call = GRPCServerCall(
             streamID: streamID, path: path, requestHeaders: headers, deadline: deadline,
             requestEncoding: encoding, connection: self, eventLoop: context.eventLoop,
-            maxReceiveMessageBytes: self.limits.maxReceiveMessageBytes)
+            maxReceiveMessageBytes: self.limits.maxReceiveMessageBytes, method: route)
         self.calls[streamID] = call
-        call.sink = route.start(call)
+        call.start(route)
         call.startDeadlineTimer()
         if endStream { call.receiveEnd() }
     }
@@ -224,34 +234,24 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// GOAWAY in two steps, as RFC 7540 §6.8 advises and grpc-go does: a first GOAWAY with the
-    /// largest stream ID and a PING; streams the client opened before it saw the GOAWAY are
-    /// still served. When the PING's ACK returns (one round trip later, so every such stream
-    /// has arrived) the final GOAWAY names the last stream served. The connection closes once
-    /// the calls in flight have ended (``GRPCServer`` closes it anyway after the grace period).
+    /// GOAWAY naming the last stream served; the connection closes once the calls in flight
+    /// have ended (``GRPCServer`` closes it anyway after the grace period).
+    ///
+    /// Not grpc-go's two steps (GOAWAY with the largest ID and a PING, then the real one):
+    /// swift-nio-http2 refuses every new stream once any GOAWAY is sent, whatever ID it
+    /// names, so a first GOAWAY promising more would be false. A stream the client opened
+    /// before it saw the GOAWAY is reset by NIOHTTP2Handler with REFUSED_STREAM, which clients
+    /// retry (and ``GRPCClient`` reports as UNAVAILABLE).
     private func startDraining() {
-        guard !self.draining, let context = self.context else { return }
-        self.draining = true
-        self.write(
-            HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil)))
-        self.write(HTTP2Frame(streamID: .rootStream, payload: .ping(Self.drainPing, ack: false)))
-        context.flush()
-    }
-
-    /// The client has seen the first GOAWAY: no stream above the highest seen will come.
-    private func finishDraining() {
-        guard let context = self.context else { return }
+        guard self.goAwayStreamID == nil, let context = self.context else { return }
+        self.goAwayStreamID = self.highestStreamID
         self.write(
             HTTP2Frame(
                 streamID: .rootStream,
                 payload: .goAway(lastStreamID: self.highestStreamID, errorCode: .noError, opaqueData: nil)))
         context.flush()
-        self.drained = true
         if self.calls.isEmpty { context.close(promise: nil) }
     }
-
-    /// The opaque data of the draining PING ("goaway" in ASCII, padded).
-    private static let drainPing = HTTP2PingData(withInteger: 0x676f_6177_6179_0000)
 
     private func cancelAll() {
         let calls = self.calls

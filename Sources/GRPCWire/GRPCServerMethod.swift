@@ -10,7 +10,15 @@ import SwiftProtobuf
 public struct GRPCServerMethod: Sendable {
     /// `/package.Service/Method`, as it arrives in `:path`.
     public let path: String
-    let start: @Sendable (GRPCServerCall) -> GRPCRequestSink
+    let kind: Kind
+
+    enum Kind: Sendable {
+        /// Unary and server-streaming: the one request message goes straight to this closure,
+        /// made once per method, so a call allocates no closures of its own (the hot path).
+        case singleRequest(@Sendable (ByteBuffer, GRPCServerCall) -> Void)
+        /// Client- and bidirectional streaming: each call gets a sink for its requests.
+        case requestStream(@Sendable (GRPCServerCall) -> GRPCRequestSink)
+    }
 
     /// One request, one response (KV.Put, KV.Range, ...). The handler runs once the request
     /// message is whole; it answers through the responder, now or later, from any thread.
@@ -18,20 +26,12 @@ public struct GRPCServerMethod: Sendable {
         _ path: String,
         _ handler: @escaping @Sendable (Request, GRPCUnaryResponder<Response>) -> Void
     ) -> GRPCServerMethod {
-        GRPCServerMethod(path: path) { call in
-            var received = false
-            return GRPCRequestSink(
-                onMessage: { bytes in
-                    guard !received else { return }
-                    received = true
-                    guard let request = call.decode(Request.self, from: bytes) else { return }
-                    handler(request, GRPCUnaryResponder(call: call))
-                },
-                onEnd: {
-                    if !received { call.finish(.missingRequest) }
-                }
-            )
-        }
+        GRPCServerMethod(
+            path: path,
+            kind: .singleRequest { bytes, call in
+                guard let request = call.decode(Request.self, from: bytes) else { return }
+                handler(request, GRPCUnaryResponder(call: call))
+            })
     }
 
     /// One request, a stream of responses (e.g. Maintenance.Snapshot).
@@ -39,20 +39,12 @@ public struct GRPCServerMethod: Sendable {
         _ path: String,
         _ handler: @escaping @Sendable (Request, GRPCResponseStream<Response>) -> Void
     ) -> GRPCServerMethod {
-        GRPCServerMethod(path: path) { call in
-            var received = false
-            return GRPCRequestSink(
-                onMessage: { bytes in
-                    guard !received else { return }
-                    received = true
-                    guard let request = call.decode(Request.self, from: bytes) else { return }
-                    handler(request, GRPCResponseStream(call: call))
-                },
-                onEnd: {
-                    if !received { call.finish(.missingRequest) }
-                }
-            )
-        }
+        GRPCServerMethod(
+            path: path,
+            kind: .singleRequest { bytes, call in
+                guard let request = call.decode(Request.self, from: bytes) else { return }
+                handler(request, GRPCResponseStream(call: call))
+            })
     }
 
     /// A stream of requests, one response. `handler` runs when the call starts and returns
@@ -61,9 +53,9 @@ public struct GRPCServerMethod: Sendable {
         _ path: String,
         _ handler: @escaping @Sendable (GRPCUnaryResponder<Response>) -> GRPCRequestObserver<Request>
     ) -> GRPCServerMethod {
-        GRPCServerMethod(path: path) { call in
-            GRPCRequestSink(handler(GRPCUnaryResponder(call: call)), call: call)
-        }
+        GRPCServerMethod(
+            path: path,
+            kind: .requestStream { call in GRPCRequestSink(handler(GRPCUnaryResponder(call: call)), call: call) })
     }
 
     /// Requests and responses both streamed, independently (Watch, Lease.LeaseKeepAlive).
@@ -72,9 +64,9 @@ public struct GRPCServerMethod: Sendable {
         _ path: String,
         _ handler: @escaping @Sendable (GRPCResponseStream<Response>) -> GRPCRequestObserver<Request>
     ) -> GRPCServerMethod {
-        GRPCServerMethod(path: path) { call in
-            GRPCRequestSink(handler(GRPCResponseStream(call: call)), call: call)
-        }
+        GRPCServerMethod(
+            path: path,
+            kind: .requestStream { call in GRPCRequestSink(handler(GRPCResponseStream(call: call)), call: call) })
     }
 }
 
