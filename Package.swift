@@ -8,6 +8,14 @@ let package = Package(
         .library(name: "Linearizability", targets: ["Linearizability"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "EtcdAPI", targets: ["EtcdAPI"]),
+        .library(name: "GRPCWire", targets: ["GRPCWire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         .target(name: "Raft"),
@@ -23,5 +31,55 @@ let package = Package(
         // The member: the run loop that drives Raft with the storage engine.
         .target(name: "Server", dependencies: ["Raft", "Storage"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Storage", "Raft"]),
+        // The wire: etcd's v3 API messages (generated, see scripts/generate-protos) and a thin
+        // gRPC server and client on swift-nio-http2.
+        .target(
+            name: "EtcdAPI",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .target(
+            name: "GRPCWire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .executableTarget(
+            name: "grpcwire-test-server",
+            dependencies: [
+                "GRPCWire", "EtcdAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // Unary-call load generator for the CPU-per-call figures (Benchmarks/grpcwire-unary.sh).
+        .executableTarget(
+            name: "grpcwire-bench",
+            dependencies: [
+                "GRPCWire", "EtcdAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/GRPCWireBench"
+        ),
+        .testTarget(
+            name: "GRPCWireTests",
+            dependencies: [
+                "GRPCWire", "EtcdAPI", "grpcwire-test-server",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
+        ),
     ]
 )

@@ -1,0 +1,222 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+import SwiftProtobuf
+
+/// A gRPC client for one or more endpoints (`host:port`), one HTTP/2 connection to each, made
+/// when first needed. Calls go round-robin over the endpoints whose connection works, as
+/// etcd's clientv3 balancer does; a call that could not be sent because its endpoint is down
+/// (nothing reached the server, so it is safe) is tried on the next endpoint.
+///
+/// Used by `concordctl`, `concord-bench` and the forwarding of requests between members.
+public final class GRPCClient: Sendable {
+    public struct Configuration: Sendable {
+        /// `host:port` of each endpoint.
+        public var endpoints: [String]
+        public var tls: GRPCTLSFiles?
+        public var limits: GRPCLimits
+        public var connectTimeout: TimeAmount
+        /// How long an endpoint that refused a connection is left alone.
+        public var reconnectBackoff: TimeAmount
+
+        public init(
+            endpoints: [String], tls: GRPCTLSFiles? = nil, limits: GRPCLimits = GRPCLimits(),
+            connectTimeout: TimeAmount = .seconds(5), reconnectBackoff: TimeAmount = .seconds(1)
+        ) {
+            precondition(!endpoints.isEmpty, "a client needs at least one endpoint")
+            self.endpoints = endpoints
+            self.tls = tls
+            // A response may be as large as etcd's largest (a Range of many keys).
+            var limits = limits
+            limits.maxReceiveMessageBytes = max(limits.maxReceiveMessageBytes, Self.maxResponseBytes)
+            self.limits = limits
+            self.connectTimeout = connectTimeout
+            self.reconnectBackoff = reconnectBackoff
+        }
+
+        /// etcd's clientv3 default MaxCallRecvMsgSize is math.MaxInt32; 512 MiB bounds memory.
+        public static let maxResponseBytes = 512 << 20
+    }
+
+    private let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let sslContext: NIOSSLContext?
+    private let endpoints: [GRPCEndpointConnection]
+    private let nextEndpoint = NIOLockedValueBox(0)
+
+    public init(_ configuration: Configuration, group: any EventLoopGroup) throws {
+        self.configuration = configuration
+        self.group = group
+        let sslContext = try configuration.tls.map { try $0.makeClientContext() }
+        self.sslContext = sslContext
+        self.endpoints = try configuration.endpoints.map {
+            try GRPCEndpointConnection(endpoint: $0, configuration: configuration, sslContext: sslContext)
+        }
+    }
+
+    /// Calls a unary method: one request, one response.
+    /// - Throws: ``GRPCStatus`` when the call does not end OK.
+    public func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String, _ request: Request, as: Response.Type = Response.self,
+        metadata: HPACKHeaders = [:], timeout: TimeAmount? = nil
+    ) async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            self.unary(path, request, metadata: metadata, timeout: timeout) { (result: Result<Response, GRPCStatus>) in
+                continuation.resume(with: result)
+            }
+        }
+    }
+
+    /// Calls a unary method and hands the outcome to `completion` on an event loop (no task:
+    /// the benchmark's way, and the forwarding path's).
+    public func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String, _ request: Request, metadata: HPACKHeaders = [:], timeout: TimeAmount? = nil,
+        completion: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void
+    ) {
+        let framed: ByteBuffer
+        do {
+            framed = try request.grpcFramed()
+        } catch {
+            completion(.failure(GRPCStatus(.internal, "grpc: error while marshaling: \(error)")))
+            return
+        }
+        self.start(path, metadata: metadata, timeout: timeout, attemptsLeft: self.endpoints.count) {
+            var received: Response?
+            var decodeFailure: GRPCStatus?
+            return GRPCClientCall.Observer(
+                onMessage: { bytes in
+                    guard received == nil, decodeFailure == nil else { return }
+                    do {
+                        received = try Response(grpcPayload: bytes)
+                    } catch {
+                        decodeFailure = GRPCStatus(.internal, "grpc: failed to unmarshal the received message: \(error)")
+                    }
+                },
+                onClose: { status, _ in
+                    if let decodeFailure { return completion(.failure(decodeFailure)) }
+                    guard status.code == .ok else { return completion(.failure(status)) }
+                    guard let received else {
+                        return completion(.failure(GRPCStatus(.internal, "server ended a unary call without a response")))
+                    }
+                    completion(.success(received))
+                })
+        } started: { call in
+            call?.send(framed, end: true)
+        }
+    }
+
+    /// Opens a streaming call (client-, server- or bidirectional streaming). The call is open
+    /// when this returns; requests go out with ``GRPCClientStream/send(_:)``.
+    public func stream<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String, requestType: Request.Type = Request.self, responseType: Response.Type = Response.self,
+        metadata: HPACKHeaders = [:], timeout: TimeAmount? = nil
+    ) async throws -> GRPCClientStream<Request, Response> {
+        let (responses, continuation) = AsyncThrowingStream<Response, any Error>.makeStream()
+        let call: GRPCClientCall = try await withCheckedThrowingContinuation { opened in
+            self.start(path, metadata: metadata, timeout: timeout, attemptsLeft: self.endpoints.count) {
+                GRPCClientCall.Observer(
+                    onMessage: { bytes in
+                        do {
+                            continuation.yield(try Response(grpcPayload: bytes))
+                        } catch {
+                            continuation.finish(
+                                throwing: GRPCStatus(.internal, "grpc: failed to unmarshal the received message: \(error)"))
+                        }
+                    },
+                    onClose: { status, _ in
+                        continuation.finish(throwing: status.code == .ok ? nil : status)
+                    })
+            } started: { call in
+                if let call {
+                    opened.resume(returning: call)
+                } else {
+                    opened.resume(throwing: GRPCStatus(.unavailable, "no endpoint could take the call"))
+                }
+            }
+        }
+        return GRPCClientStream(call: call, responses: responses)
+    }
+
+    /// Closes every connection once its calls are over.
+    public func close() async {
+        for endpoint in self.endpoints { await endpoint.close() }
+    }
+
+    /// Finds a connection (round-robin, skipping endpoints that are down) and starts the call
+    /// on its event loop; `started` gets the call, or nil after every endpoint failed (the
+    /// observer has then heard UNAVAILABLE).
+    private func start(
+        _ path: String, metadata: HPACKHeaders, timeout: TimeAmount?, attemptsLeft: Int,
+        observer makeObserver: @escaping @Sendable () -> GRPCClientCall.Observer,
+        started: @escaping @Sendable (GRPCClientCall?) -> Void
+    ) {
+        let index = self.nextEndpoint.withLockedValue { next in
+            defer { next = (next + 1) % self.endpoints.count }
+            return next
+        }
+        let endpoint = self.endpoints[index]
+        endpoint.connection(group: self.group).whenComplete { result in
+            switch result {
+            case .success(let (channel, handler)):
+                channel.eventLoop.executeNowOrLater {
+                    let observer = makeObserver()
+                    if let call = handler.startCall(path: path, metadata: metadata, timeout: timeout, observer: observer) {
+                        started(call)
+                    } else if attemptsLeft > 1 {
+                        self.start(
+                            path, metadata: metadata, timeout: timeout, attemptsLeft: attemptsLeft - 1,
+                            observer: makeObserver, started: started)
+                    } else {
+                        observer.onClose(GRPCStatus(.unavailable, "connection to \(endpoint.endpoint) is closing"), [:])
+                        started(nil)
+                    }
+                }
+            case .failure(let error):
+                if attemptsLeft > 1 {
+                    self.start(
+                        path, metadata: metadata, timeout: timeout, attemptsLeft: attemptsLeft - 1,
+                        observer: makeObserver, started: started)
+                } else {
+                    makeObserver().onClose(GRPCStatus(.unavailable, "cannot connect to \(endpoint.endpoint): \(error)"), [:])
+                    started(nil)
+                }
+            }
+        }
+    }
+}
+
+/// A streaming call's two halves: ``send(_:)`` and ``finishSending()`` for the requests,
+/// ``responses`` for what comes back (ending with the call, throwing ``GRPCStatus`` unless OK).
+public final class GRPCClientStream<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>: Sendable {
+    private let call: GRPCClientCall
+    public let responses: AsyncThrowingStream<Response, any Error>
+
+    init(call: GRPCClientCall, responses: AsyncThrowingStream<Response, any Error>) {
+        self.call = call
+        self.responses = responses
+    }
+
+    public func send(_ request: Request) throws {
+        let framed = try request.grpcFramed()
+        self.call.eventLoop.execute { self.call.send(framed, end: false) }
+    }
+
+    public func finishSending() {
+        self.call.eventLoop.execute { self.call.finishSending() }
+    }
+
+    /// Cancels the call (RST_STREAM): ``responses`` ends with CANCELLED.
+    public func cancel() {
+        self.call.eventLoop.execute { self.call.abort(GRPCStatus(.cancelled, "context canceled")) }
+    }
+}
+
+extension EventLoop {
+    /// Runs `task` now when already on this loop, else queues it.
+    func executeNowOrLater(_ task: @escaping @Sendable () -> Void) {
+        if self.inEventLoop { task() } else { self.execute(task) }
+    }
+}

@@ -1,0 +1,141 @@
+import NIOCore
+import NIOHPACK
+import SwiftProtobuf
+
+/// A method the server offers: its path and what to do when a call to it starts.
+///
+/// The four kinds of gRPC call are built here from typed handlers; underneath, every call is a
+/// stream of request messages and a stream of responses (``GRPCServerCall``). Handlers are
+/// invoked on the connection's event loop and must not block it.
+public struct GRPCServerMethod: Sendable {
+    /// `/package.Service/Method`, as it arrives in `:path`.
+    public let path: String
+    let kind: Kind
+
+    enum Kind: Sendable {
+        /// Unary and server-streaming: the one request message goes straight to this closure,
+        /// made once per method, so a call allocates no closures of its own (the hot path).
+        case singleRequest(@Sendable (ByteBuffer, GRPCServerCall) -> Void)
+        /// Client- and bidirectional streaming: each call gets a sink for its requests.
+        case requestStream(@Sendable (GRPCServerCall) -> GRPCRequestSink)
+    }
+
+    /// One request, one response (KV.Put, KV.Range, ...). The handler runs once the request
+    /// message is whole; it answers through the responder, now or later, from any thread.
+    public static func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String,
+        _ handler: @escaping @Sendable (Request, GRPCUnaryResponder<Response>) -> Void
+    ) -> GRPCServerMethod {
+        GRPCServerMethod(
+            path: path,
+            kind: .singleRequest { bytes, call in
+                guard let request = call.decode(Request.self, from: bytes) else { return }
+                handler(request, GRPCUnaryResponder(call: call))
+            })
+    }
+
+    /// One request, a stream of responses (e.g. Maintenance.Snapshot).
+    public static func serverStreaming<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String,
+        _ handler: @escaping @Sendable (Request, GRPCResponseStream<Response>) -> Void
+    ) -> GRPCServerMethod {
+        GRPCServerMethod(
+            path: path,
+            kind: .singleRequest { bytes, call in
+                guard let request = call.decode(Request.self, from: bytes) else { return }
+                handler(request, GRPCResponseStream(call: call))
+            })
+    }
+
+    /// A stream of requests, one response. `handler` runs when the call starts and returns
+    /// what receives the requests.
+    public static func clientStreaming<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String,
+        _ handler: @escaping @Sendable (GRPCUnaryResponder<Response>) -> GRPCRequestObserver<Request>
+    ) -> GRPCServerMethod {
+        GRPCServerMethod(
+            path: path,
+            kind: .requestStream { call in GRPCRequestSink(handler(GRPCUnaryResponder(call: call)), call: call) })
+    }
+
+    /// Requests and responses both streamed, independently (Watch, Lease.LeaseKeepAlive).
+    /// `handler` runs when the call starts and returns what receives the requests.
+    public static func bidirectional<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String,
+        _ handler: @escaping @Sendable (GRPCResponseStream<Response>) -> GRPCRequestObserver<Request>
+    ) -> GRPCServerMethod {
+        GRPCServerMethod(
+            path: path,
+            kind: .requestStream { call in GRPCRequestSink(handler(GRPCResponseStream(call: call)), call: call) })
+    }
+}
+
+/// What receives a streaming call's requests; its closures run on the call's event loop.
+public struct GRPCRequestObserver<Request: SwiftProtobuf.Message> {
+    public var onMessage: (Request) -> Void
+    /// The client finished sending (half-close); responses may still go out.
+    public var onEnd: () -> Void
+
+    public init(onMessage: @escaping (Request) -> Void, onEnd: @escaping () -> Void = {}) {
+        self.onMessage = onMessage
+        self.onEnd = onEnd
+    }
+}
+
+/// The answer to a call with one response.
+public struct GRPCUnaryResponder<Response: SwiftProtobuf.Message>: Sendable {
+    public let call: GRPCServerCall
+
+    public func succeed(_ response: Response, trailers: HPACKHeaders = [:]) {
+        self.call.send(response)
+        self.call.finish(.ok, trailers: trailers)
+    }
+
+    public func fail(_ status: GRPCStatus, trailers: HPACKHeaders = [:]) {
+        precondition(status.code != .ok, "a failure needs a status other than OK")
+        self.call.finish(status, trailers: trailers)
+    }
+}
+
+/// The responses of a streaming call.
+public struct GRPCResponseStream<Response: SwiftProtobuf.Message>: Sendable {
+    public let call: GRPCServerCall
+
+    public func send(_ response: Response) {
+        self.call.send(response)
+    }
+
+    public func finish(_ status: GRPCStatus = .ok, trailers: HPACKHeaders = [:]) {
+        self.call.finish(status, trailers: trailers)
+    }
+}
+
+extension GRPCRequestSink {
+    init<Request: SwiftProtobuf.Message>(_ observer: GRPCRequestObserver<Request>, call: GRPCServerCall) {
+        self.init(
+            onMessage: { bytes in
+                guard let request = call.decode(Request.self, from: bytes) else { return }
+                observer.onMessage(request)
+            },
+            onEnd: observer.onEnd
+        )
+    }
+}
+
+extension GRPCServerCall {
+    /// The request parsed from one message, or nil after finishing the call with grpc-go's
+    /// INTERNAL "error unmarshalling request".
+    func decode<Request: SwiftProtobuf.Message>(_ type: Request.Type, from bytes: ByteBuffer) -> Request? {
+        do {
+            return try Request(grpcPayload: bytes)
+        } catch {
+            self.finish(.unmarshalFailed(error))
+            return nil
+        }
+    }
+}
+
+extension GRPCStatus {
+    /// A unary or server-streaming call whose request stream ended before its one message.
+    static let missingRequest = GRPCStatus(.internal, "grpc: request stream ended without a message")
+}
