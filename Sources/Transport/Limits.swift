@@ -6,7 +6,7 @@
 public struct TransportLimits: Sendable, Equatable {
     /// Largest frame body (version byte onwards) accepted or sent. A frame header announcing more
     /// closes the connection before any of its body is buffered.
-    public var maxFrameBytes: Int = 32 << 20
+    public var maxFrameBytes: Int = 16 << 20
     /// Most entries in one `append` or `propose` message.
     public var maxEntriesPerMessage: Int = 1 << 20
     /// Largest `readIndex` context (and a read state's context).

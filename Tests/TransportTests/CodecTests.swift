@@ -62,7 +62,7 @@ struct CodecTests {
 
     @Test("a heartbeat encodes in a handful of bytes")
     func compact() {
-        #expect(MessageFactory.encoded(heartbeat(from: 1, to: 2, 100)).readableBytes == 7)
+        #expect(MessageFactory.encoded(heartbeat(from: 1, to: 2, 100)).readableBytes == 6)
     }
 
     @Test("every truncation of every payload type is an error, never a crash")

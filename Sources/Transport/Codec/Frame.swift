@@ -84,20 +84,20 @@ struct FrameDecoder: ByteToMessageDecoder {
 
     /// The channel-free core: one frame off the front of `buffer`, or nil when more bytes are needed
     /// (the buffer is then left as it was).
-    static func decodeFrame(_ buffer: inout ByteBuffer, maxFrameBytes: Int) throws(PeerProtocolError) -> Frame? {
+    static func decodeFrame(_ buffer: inout ByteBuffer, maxFrameBytes: Int) throws -> Frame? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
               let checksum = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self) else { return nil }
-        guard Int(length) <= maxFrameBytes else { throw .frameTooLarge(length: Int(length), limit: maxFrameBytes) }
-        guard Int(length) >= Frame.bodyPrefixBytes else { throw .frameTooShort(length: Int(length)) }
+        guard Int(length) <= maxFrameBytes else { throw PeerProtocolError.frameTooLarge(length: Int(length), limit: maxFrameBytes) }
+        guard Int(length) >= Frame.bodyPrefixBytes else { throw PeerProtocolError.frameTooShort(length: Int(length)) }
         guard buffer.readableBytes >= Frame.headerBytes + Int(length) else { return nil }
         buffer.moveReaderIndex(forwardBy: Frame.headerBytes)
         var body = buffer.readSlice(length: Int(length))!
         let actual = body.withUnsafeReadableBytes { CRC32C.checksum($0) }
-        guard actual == checksum else { throw .checksumMismatch(expected: checksum, actual: actual) }
+        guard actual == checksum else { throw PeerProtocolError.checksumMismatch(expected: checksum, actual: actual) }
         let version: UInt8 = body.readInteger()!
-        guard version == Frame.version else { throw .unsupportedVersion(version) }
+        guard version == Frame.version else { throw PeerProtocolError.unsupportedVersion(version) }
         let rawKind: UInt8 = body.readInteger()!
-        guard let kind = Frame.Kind(rawValue: rawKind) else { throw .unknownFrameKind(rawKind) }
+        guard let kind = Frame.Kind(rawValue: rawKind) else { throw PeerProtocolError.unknownFrameKind(rawKind) }
         return Frame(kind: kind, payload: body)
     }
 }
