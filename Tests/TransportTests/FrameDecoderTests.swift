@@ -88,10 +88,16 @@ struct FrameDecoderTests {
         #expect(throws: PeerProtocolError.unknownFrameKind(77)) { try FrameDecoder.decodeFrame(&unknownKind, maxFrameBytes: 100) }
     }
 
-    @Test("random and corrupted byte streams end in an error or frames, never a crash (2,000 streams)")
+    /// Fed through the decoder's channel-free core with a cumulation buffer of our own, as
+    /// `ByteToMessageHandler` does: on Swift 6.3.1 + NIO 2.101, `EmbeddedChannel.writeInbound` reads
+    /// freed memory (AddressSanitizer, release builds) when a decoder throws while decoded messages
+    /// wait in its inbound buffer, whatever the decoder. The real handler meets garbage on a real
+    /// socket in `PeerTransportTests.garbage`.
+    @Test("random and corrupted byte streams end in an error or frames, never a crash (20,000 streams)")
     func fuzz() throws {
         var rng = SeededGenerator(seed: 5)
-        for i in 0..<2000 {
+        var refused = 0
+        for i in 0..<20_000 {
             var bytes: [UInt8] = []
             if i % 2 == 0 {
                 for (_, frame) in frames(3, seed: UInt64(i)) { bytes += frame.readableBytesView }
@@ -101,20 +107,22 @@ struct FrameDecoderTests {
             } else {
                 bytes = MessageFactory.randomBytes(&rng, max: 200)
             }
-            let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(maxFrameBytes: 1 << 16)))
             var stream = ByteBuffer(bytes: bytes)
+            var cumulation = ByteBuffer()
             do {
                 while stream.readableBytes > 0 {
-                    try channel.writeInbound(stream.readSlice(length: min(stream.readableBytes, Int.random(in: 1...50, using: &rng)))!)
-                }
-                while let frame = try channel.readInbound(as: Frame.self) {
-                    var payload = frame.payload
-                    _ = try? MessageCodec.decode(&payload, limits: limits)
+                    var piece = stream.readSlice(length: min(stream.readableBytes, Int.random(in: 1...50, using: &rng)))!
+                    cumulation.writeBuffer(&piece)
+                    while let frame = try FrameDecoder.decodeFrame(&cumulation, maxFrameBytes: 1 << 16) {
+                        var payload = frame.payload
+                        _ = try? MessageCodec.decode(&payload, limits: limits)
+                    }
+                    cumulation.discardReadBytes()
                 }
             } catch {
-                // Refused: what a connection would close on.
+                refused += 1
             }
-            _ = try? channel.finish()
         }
+        #expect(refused > 5000)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -271,5 +272,42 @@ struct PeerTransportTests {
         #expect(!inboxB.logs(containing: "snapshot size").isEmpty)
         #expect(inboxB.messageCount == 0)
         await a.shutdown(); await b.shutdown()
+    }
+}
+
+/// Throughput between two transports on loopback, run only when asked:
+/// `TRANSPORT_BENCH=1 swift test -c release -Xswiftc -enable-testing --skip-build --filter TransportThroughput`.
+@Suite("Transport throughput", .serialized, .enabled(if: ProcessInfo.processInfo.environment["TRANSPORT_BENCH"] != nil))
+struct TransportThroughput {
+    func run(_ label: String, count: Int, batch: Int, message: @escaping @Sendable (Int) -> Message) async throws {
+        let inboxA = Inbox(), inboxB = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inboxA)
+        let b = try await makeTransport(member: 2, inbox: inboxB)
+        a.addPeer(2, address: address(of: b))
+        a.send(heartbeat(from: 1, to: 2, 0))
+        #expect(await eventually { inboxB.messageCount == 1 })
+        let clock = ContinuousClock()
+        let start = clock.now
+        var sent = 0
+        while sent < count {
+            // Stay under the queue limit: a Raft leader is paced by its in-flight window the same way.
+            if sent - inboxB.messageCount > 20_000 { await Task.yield(); continue }
+            a.send((sent..<sent + batch).map(message))
+            sent += batch
+        }
+        #expect(await eventually(timeout: .seconds(60)) { inboxB.messageCount == count + 1 })
+        let seconds = Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds)
+        print("\(label): \(count) messages in \(String(format: "%.3f", seconds)) s = \(Int(Double(count) / seconds)) messages/s, \(inboxB.contents.batches) delivered batches, \(inboxA.contents.unreachable.count) unreachable reports")
+        await a.shutdown(); await b.shutdown()
+    }
+
+    @Test("heartbeats, one per send call")
+    func heartbeats() async throws {
+        try await run("heartbeats, batch 1", count: 1_000_000, batch: 1) { heartbeat(from: 1, to: 2, UInt64($0)) }
+    }
+
+    @Test("appends with one 256-byte entry, 64 per send call")
+    func appends() async throws {
+        try await run("appends 256 B, batch 64", count: 1_000_000, batch: 64) { append(from: 1, to: 2, UInt64($0), bytes: 256) }
     }
 }

@@ -12,6 +12,8 @@ final class InboundHandler: ChannelInboundHandler {
     private var batch: [Message] = []
     private var handshakeTimeout: Scheduled<Void>?
     private var remote = "?"
+    /// Set once a snapshot stream is accepted: its failures are answered with a failed ack.
+    private var snapshotStream = false
 
     init(context: TransportContext) {
         self.context = context
@@ -40,6 +42,7 @@ final class InboundHandler: ChannelInboundHandler {
         switch machine.receive(frame) {
         case let .accept(hello):
             handshakeTimeout?.cancel()
+            snapshotStream = hello.stream == .snapshot
             context.callbacks.log(.info, "accepted \(hello.stream) connection from member \(hex(hello.from)) at \(remote)")
             reply(Verdict.accept, kind: .helloReply, context: channelContext)
         case let .refuse(hello, refusal):
@@ -74,6 +77,11 @@ final class InboundHandler: ChannelInboundHandler {
         deliverBatch()  // what arrived whole before the bad frame is good
         let peer = machine.peer.map { "member \(hex($0)) at " } ?? ""
         context.callbacks.log(.warning, "closing peer connection from \(peer)\(remote): \(error)")
+        if snapshotStream {
+            // Tell the sender why, so that its log says more than "connection closed".
+            snapshotStream = false
+            reply(Verdict(accepted: false, reason: "\(error)"), kind: .snapshotAck, context: channelContext)
+        }
         channelContext.close(promise: nil)
     }
 
