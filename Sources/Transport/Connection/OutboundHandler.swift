@@ -1,0 +1,83 @@
+import NIOCore
+
+/// What the dialling end of a connection reports to its owner (a `PeerLink` or a
+/// `SnapshotTransfer`), always on the channel's event loop.
+enum OutboundEvent {
+    /// The peer accepted our `Hello`.
+    case accepted(Channel)
+    /// The peer refused our `Hello`; the channel is closing.
+    case refused(String)
+    /// The peer's verdict on a snapshot we sent.
+    case snapshotAck(Verdict)
+    /// The channel's outbound buffer drained below the low water mark.
+    case writable
+    /// The channel closed (for any reason; always the last event).
+    case closed
+}
+
+/// The dialling end of a peer connection: says `Hello` when the channel becomes active, reads the
+/// peer's answers, and reports to its owner. Writing messages is the owner's business.
+final class OutboundHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = ByteBuffer
+
+    private let hello: Hello
+    private let limits: TransportLimits
+    private let log: @Sendable (TransportLogLevel, String) -> Void
+    private let events: @Sendable (OutboundEvent) -> Void
+    private var accepted = false
+
+    init(hello: Hello, limits: TransportLimits, log: @escaping @Sendable (TransportLogLevel, String) -> Void,
+         events: @escaping @Sendable (OutboundEvent) -> Void) {
+        self.hello = hello
+        self.limits = limits
+        self.log = log
+        self.events = events
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: Frame.headerBytes + Frame.bodyPrefixBytes + Hello.payloadBytes)
+        hello.write(into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        do throws(PeerProtocolError) {
+            switch (accepted, frame.kind) {
+            case (false, .helloReply):
+                let verdict = try Verdict(decoding: frame.payload, limits: limits)
+                if verdict.accepted {
+                    accepted = true
+                    events(.accepted(context.channel))
+                } else {
+                    log(.error, "member \(hex(hello.to)) at \(context.channel.remoteAddress.map { "\($0)" } ?? "?") refused our connection: \(verdict.reason)")
+                    events(.refused(verdict.reason))
+                    context.close(promise: nil)
+                }
+            case (true, .snapshotAck) where hello.stream == .snapshot:
+                events(.snapshotAck(try Verdict(decoding: frame.payload, limits: limits)))
+            default:
+                throw .unexpectedFrame("\(frame.kind) from the listener")
+            }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { events(.writable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        events(.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        log(.warning, "closing \(hello.stream) connection to member \(hex(hello.to)): \(error)")
+        context.close(promise: nil)
+    }
+}
