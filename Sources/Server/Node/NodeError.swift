@@ -9,8 +9,6 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case leaderChanged
     case stopped
     case refused(ProposalError)
-    /// The state environment could not apply the request (for example the space quota).
-    case applyFailed(String)
 
     public var description: String {
         switch self {
@@ -20,7 +18,6 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaderChanged: "etcdserver: leader changed"
         case .stopped: "etcdserver: server stopped"
         case .refused(let reason): "etcdserver: proposal refused (\(reason))"
-        case .applyFailed(let reason): reason
         }
     }
 }
