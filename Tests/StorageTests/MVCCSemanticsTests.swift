@@ -28,13 +28,13 @@ struct MVCCSemanticsTests {
         let f = try Fixture()
         _ = try f.apply { try $0.put(PutRequest(key: b("a"), value: b("1"))) }
         _ = try f.apply { try $0.put(PutRequest(key: b("a"), value: b("2"))) }
-        #expect(try f.get("a") == KeyValue(key: b("a"), createRevision: 1, modRevision: 2, version: 2, value: b("2")))
+        #expect(try f.get("a") == KeyValue(key: b("a"), createRevision: 2, modRevision: 3, version: 2, value: b("2")))
         let deleted = try f.apply { try $0.deleteRange(DeleteRangeRequest(key: b("a"), prevKV: true)) }
-        #expect(deleted.deleted == 1 && deleted.revision == 3 && deleted.prevKVs.first?.value == b("2"))
+        #expect(deleted.deleted == 1 && deleted.revision == 4 && deleted.prevKVs.first?.value == b("2"))
         _ = try f.apply { try $0.put(PutRequest(key: b("a"), value: b("3"))) }
-        #expect(try f.get("a") == KeyValue(key: b("a"), createRevision: 4, modRevision: 4, version: 1, value: b("3")))
-        #expect(try f.get("a", revision: 2)?.value == b("2"))
-        #expect(try f.get("a", revision: 3) == nil)
+        #expect(try f.get("a") == KeyValue(key: b("a"), createRevision: 5, modRevision: 5, version: 1, value: b("3")))
+        #expect(try f.get("a", revision: 3)?.value == b("2"))
+        #expect(try f.get("a", revision: 4) == nil)
     }
 
     @Test("a Txn with writes is one revision; its changes are sub-revisions in order")
@@ -46,9 +46,9 @@ struct MVCCSemanticsTests {
                 .deleteRange(DeleteRangeRequest(key: b("z"))), .put(PutRequest(key: b("z2"), value: b("3"))),
             ]))
         }
-        #expect(response.revision == 1 && response.succeeded)
+        #expect(response.revision == 2 && response.succeeded)
         let events = try f.store.events(from: 1, limit: 10)
-        #expect(events.map(\.revision) == [Revision(main: 1, sub: 0), Revision(main: 1, sub: 1), Revision(main: 1, sub: 2)])
+        #expect(events.map(\.revision) == [Revision(main: 2, sub: 0), Revision(main: 2, sub: 1), Revision(main: 2, sub: 2)])
         #expect(events.map(\.kv.key) == [b("x"), b("y"), b("z2")])
     }
 
@@ -57,27 +57,50 @@ struct MVCCSemanticsTests {
         let f = try Fixture()
         _ = try f.apply { try $0.put(PutRequest(key: b("a"), value: b("1"))) }
         let deleted = try f.apply { try $0.deleteRange(DeleteRangeRequest(key: b("missing"))) }
-        #expect(deleted.deleted == 0 && deleted.revision == 1)
+        #expect(deleted.deleted == 0 && deleted.revision == 2)
         let readOnly = try f.apply { try $0.txn(TxnRequest(success: [.range(RangeRequest(key: b("a")))])) }
-        #expect(readOnly.revision == 1)
-        #expect(try f.store.status().revision == 1)
+        #expect(readOnly.revision == 2)
+        #expect(try f.store.status().revision == 2)
     }
 
     @Test("reads below the compaction revision and above the current one fail with etcd's messages")
     func compactedAndFuture() throws {
         let f = try Fixture()
         for i in 0..<5 { _ = try f.apply { try $0.put(PutRequest(key: b("k"), value: b("\(i)"))) } }
-        _ = try f.apply { try $0.compact(3) }
-        #expect(throws: MVCCError.compacted) { try f.store.range(RangeRequest(key: b("k"), revision: 2)) }
-        #expect(throws: MVCCError.futureRevision) { try f.store.range(RangeRequest(key: b("k"), revision: 6)) }
-        #expect(try f.get("k", revision: 3)?.value == b("2"))
+        _ = try f.apply { try $0.compact(4) }
+        #expect(throws: MVCCError.compacted) { try f.store.range(RangeRequest(key: b("k"), revision: 3)) }
+        #expect(throws: MVCCError.futureRevision) { try f.store.range(RangeRequest(key: b("k"), revision: 7)) }
+        #expect(try f.get("k", revision: 4)?.value == b("2"))
         #expect("\(MVCCError.compacted)" == "etcdserver: mvcc: required revision has been compacted")
         #expect("\(MVCCError.futureRevision)" == "etcdserver: mvcc: required revision is a future revision")
-        #expect(throws: MVCCError.compacted) { try f.apply { try $0.compact(3) } }
-        #expect(throws: MVCCError.compacted) { try f.store.events(from: 2, limit: 1) }
+        #expect(throws: MVCCError.compacted) { try f.apply { try $0.compact(4) } }
+        #expect(throws: MVCCError.compacted) { try f.store.events(from: 3, limit: 1) }
         while try f.store.compactStep(batchMax: 1) {}
-        #expect(try f.get("k", revision: 3)?.value == b("2"))
-        #expect(try f.store.events(from: 3, limit: 10).map(\.revision.main) == [3, 4, 5])
+        #expect(try f.get("k", revision: 4)?.value == b("2"))
+        #expect(try f.store.events(from: 4, limit: 10).map(\.revision.main) == [4, 5, 6])
+    }
+
+    @Test("a fresh key space is at revision 1 and the first write makes revision 2, as in etcd")
+    func freshRevision() throws {
+        let f = try Fixture()
+        #expect(try f.store.status().revision == 1 && f.store.status().compactRevision == 0)
+        let empty = try f.store.range(RangeRequest(key: b("x")))
+        #expect(empty.revision == 1 && empty.kvs.isEmpty)
+        #expect(try f.store.range(RangeRequest(key: b("x"), revision: 1)).revision == 1)
+        #expect(throws: MVCCError.futureRevision) { try f.store.range(RangeRequest(key: b("x"), revision: 2)) }
+        #expect(throws: MVCCError.futureRevision) { try f.apply { try $0.compact(2) } }
+        // etcd compacts revision 1 of a fresh store, and then refuses it as compacted.
+        #expect(try f.apply { try $0.compact(1) } == 1)
+        #expect(throws: MVCCError.compacted) { try f.apply { try $0.compact(1) } }
+        while try f.store.compactStep(batchMax: 1) {}
+        #expect(try f.store.range(RangeRequest(key: b("x"), revision: 1)).revision == 1)
+        // Batches that change nothing keep revision 1, on disk too.
+        #expect(try f.store.status().revision == 1)
+        #expect(try f.apply { try $0.put(PutRequest(key: b("x"), value: b("1"))) }.revision == 2)
+        #expect(try f.get("x") == KeyValue(key: b("x"), createRevision: 2, modRevision: 2, version: 1, value: b("1")))
+        #expect(try f.store.events(from: 2, limit: 10).map(\.revision) == [Revision(main: 2)])
+        _ = try f.apply { try $0.compact(2) }
+        #expect(throws: MVCCError.compacted) { try f.store.range(RangeRequest(key: b("x"), revision: 1)) }
     }
 
     @Test("compaction in small steps handles one revision with more changes than a step takes")
@@ -131,7 +154,7 @@ struct MVCCSemanticsTests {
             ])) }
         }
         #expect(try f.get("b")?.value == b("1"))
-        #expect(try f.store.status().revision == 1)
+        #expect(try f.store.status().revision == 2)
     }
 
     @Test("the lease index follows puts, lease changes and deletes")
@@ -161,7 +184,7 @@ struct MVCCSemanticsTests {
             _ = try batch.put(PutRequest(key: long(2), value: b("b")))
         }
         _ = try f.apply { try $0.put(PutRequest(key: long(1), value: b("c"))) }
-        let old = try f.store.range(RangeRequest(key: [0], rangeEnd: [0], revision: 2))
+        let old = try f.store.range(RangeRequest(key: [0], rangeEnd: [0], revision: 3))
         #expect(old.kvs.map(\.value) == [b("a"), b("b")])
         #expect(try f.store.range(RangeRequest(key: [0], rangeEnd: [0])).kvs.map(\.value) == [b("c"), b("b")])
     }
@@ -177,6 +200,6 @@ struct MVCCSemanticsTests {
         let store = try MVCCStore(path: dir.path, mapSize: 64 << 20, quotaBytes: 32 << 20)
         #expect(try store.range(RangeRequest(key: b("a"))).kvs.first?.value == b("1"))
         let status = try store.status()
-        #expect(status.revision == 1 && status.applied == (5, 2))
+        #expect(status.revision == 2 && status.applied == (5, 2))
     }
 }

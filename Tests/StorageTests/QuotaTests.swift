@@ -71,7 +71,7 @@ struct QuotaTests {
         #expect(failure as? StorageError == .spaceExceeded)
         let status = try store.status()
         #expect(status.applied.index == index)
-        #expect(status.revision == Int64(index))
+        #expect(status.revision == Int64(index) + 1)
         #expect(try store.range(RangeRequest(key: Self.key(0))).kvs.first?.value == value)
         #expect(try store.range(RangeRequest(key: Self.key(Int(index)))).kvs.isEmpty)
         let deleted = try store.apply(index: index + 1, term: 1) { batch in

@@ -7,7 +7,9 @@ import Storage
 /// revisions, versions, Txn branches, sub-revisions, filters, sorting and compaction are
 /// computed here independently.
 final class ReferenceModel {
-    private(set) var revision: Int64 = 0
+    /// etcd's key space starts at revision 1: the first write makes revision 2.
+    private(set) var revision: Int64 = 1
+    /// 0 until the first compaction (etcd's is -1).
     private(set) var compactRevision: Int64 = 0
     /// Every change of each key in revision order: the key's value after it, `nil` for a delete.
     private var changes: [[UInt8]: [(revision: Int64, kv: KeyValue?)]] = [:]

@@ -36,7 +36,7 @@ struct SnapshotTests {
         let header = try SnapshotFile.create(from: store, confState: ConfState(voters: [1, 2, 3]), to: dir.sub("snap"))
         #expect(header.keyCount == 19_900)
         #expect(header.raftIndex == 21 && header.raftTerm == 3)
-        #expect(header.revision == 20_002)
+        #expect(header.revision == 20_003)
         #expect(header.frameBytes < header.dataBytes / 3)
 
         let status = try SnapshotFile.status(dir.sub("snap"))

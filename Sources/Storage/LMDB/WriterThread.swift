@@ -54,12 +54,15 @@ final class WriterThread: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Finishes the queued jobs, then ends the thread.
+    /// Finishes the queued jobs, then ends the thread. Called on the writer thread itself (the
+    /// environment's last reference went away with an async job's closure), it only asks the
+    /// loop to end: waiting for itself would never return.
     func stop() {
         condition.lock()
         stopping = true
         condition.signal()
         condition.unlock()
+        if isCurrent { return }
         exited.wait()
         thread = nil
     }

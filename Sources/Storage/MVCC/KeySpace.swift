@@ -22,6 +22,13 @@ struct KeySpace: Sendable {
         return try StateRecords.decodeInt64(value, what: String(decoding: key, as: UTF8.self))
     }
 
+    /// The current revision: etcd's key space starts at revision 1, so the first write makes
+    /// revision 2. A state environment no batch has committed to yet has no revision record.
+    func currentRevision(_ txn: borrowing Transaction) throws -> Int64 {
+        guard let value = try txn.get(meta, StateRecords.revisionKey) else { return StateRecords.firstRevision }
+        return try StateRecords.decodeInt64(value, what: "revision")
+    }
+
     func setInt64(_ txn: borrowing Transaction, _ key: [UInt8], _ value: Int64) throws {
         try txn.put(meta, key, StateRecords.encodeInt64(value))
     }

@@ -35,7 +35,7 @@ public final class MVCCStore: Sendable {
         let space = self.space
         return try environment.read { txn in
             try space.range(txn, r,
-                            currentRevision: try space.int64(txn, StateRecords.revisionKey),
+                            currentRevision: try space.currentRevision(txn),
                             compactRevision: try space.int64(txn, StateRecords.compactRevisionKey))
         }
     }
@@ -45,7 +45,7 @@ public final class MVCCStore: Sendable {
     public func status() throws -> (revision: Int64, compactRevision: Int64, applied: (index: UInt64, term: UInt64)) {
         let space = self.space
         return try environment.read { txn in
-            (try space.int64(txn, StateRecords.revisionKey),
+            (try space.currentRevision(txn),
              try space.int64(txn, StateRecords.compactRevisionKey),
              try space.applied(txn))
         }
@@ -120,7 +120,7 @@ public final class MVCCStore: Sendable {
             precondition(term >= applied.term, "applied term goes back from \(applied.term) to \(term)")
             var batch = MVCCWriteBatch(
                 txn: Transaction(pointer: txn.pointer, isWritable: true, maxKeySize: txn.maxKeySize), space: space,
-                revision: try space.int64(txn, StateRecords.revisionKey),
+                revision: try space.currentRevision(txn),
                 compactRevision: try space.int64(txn, StateRecords.compactRevisionKey))
             let result = try body(&batch)
             try batch.writeRevision()

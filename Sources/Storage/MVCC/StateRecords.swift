@@ -9,7 +9,8 @@
 /// - `revisions` (sorted duplicates, fixed size): user key → every `Revision` of it still held,
 ///   with a tombstone flag. A read at an older revision finds the newest revision `<=` it here.
 /// - `leaseKeys` (sorted duplicates): lease id (8 bytes, big-endian) → each key attached to it.
-/// - `meta`: current revision, compaction revisions, applied Raft index and term.
+/// - `meta`: current revision (1 when absent, as etcd starts), compaction revisions, applied
+///   Raft index and term.
 enum StateRecords {
     static let kvDatabase = "kv"
     static let historyDatabase = "history"
@@ -25,7 +26,10 @@ enum StateRecords {
         metaDatabase: [],
     ]
 
+    /// The current revision (absent until the first batch commits: `firstRevision`).
     static let revisionKey: [UInt8] = Array("revision".utf8)
+    /// The revision of an empty key space, as in etcd (`store.currentRev` starts at 1).
+    static let firstRevision: Int64 = 1
     /// The compaction revision requests see (reads below it fail).
     static let compactRevisionKey: [UInt8] = Array("compact".utf8)
     /// How far history has been physically compacted: every entry up to it was processed.
