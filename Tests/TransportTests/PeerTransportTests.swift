@@ -311,3 +311,38 @@ struct TransportThroughput {
         try await run("appends 256 B, batch 64", count: 1_000_000, batch: 64) { append(from: 1, to: 2, UInt64($0), bytes: 256) }
     }
 }
+
+@Suite("Handshake timeouts", .serialized)
+struct HandshakeTimeoutTests {
+    @Test("a connection that never says hello is closed by the listener")
+    func silentDialler() async throws {
+        let inbox = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inbox) { $0.handshakeTimeout = .milliseconds(100) }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: a.listeningPort!).get()
+        let closed = NIOLockedValueBox(false)
+        channel.closeFuture.whenComplete { _ in closed.withLockedValue { $0 = true } }
+        #expect(await eventually(timeout: .seconds(5)) { closed.withLockedValue { $0 } })
+        #expect(!inbox.logs(containing: "no handshake in time").isEmpty)
+        await a.shutdown()
+    }
+
+    @Test("a listener that never answers our hello is dropped and redialled, the peer reported unreachable")
+    func silentListener() async throws {
+        let accepted = NIOLockedValueBox(0)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                accepted.withLockedValue { $0 += 1 }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let inbox = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inbox) { $0.handshakeTimeout = .milliseconds(100) }
+        a.addPeer(2, address: PeerAddress(host: "127.0.0.1", port: server.localAddress!.port!))
+        #expect(await eventually { inbox.contents.unreachable.contains(2) && accepted.withLockedValue { $0 } >= 2 })
+        #expect(!inbox.logs(containing: "did not answer our messages handshake in time").isEmpty)
+        #expect(!a.isConnected(to: 2))
+        await a.shutdown()
+        try await server.close()
+    }
+}
