@@ -346,3 +346,44 @@ struct HandshakeTimeoutTests {
         try await server.close()
     }
 }
+
+@Suite("Peer bookkeeping", .serialized)
+struct PeerBookkeepingTests {
+    @Test("messages to an unknown or removed member are reported unreachable; a snapshot to one fails")
+    func unknownPeers() async throws {
+        let inboxA = Inbox(), inboxB = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inboxA)
+        let b = try await makeTransport(member: 2, inbox: inboxB)
+        a.send(heartbeat(from: 1, to: 9, 1))
+        #expect(inboxA.contents.unreachable == [9])
+        a.send(Message(from: 1, to: 9, term: 1, payload: .snapshot(Snapshot(metadata: SnapshotMetadata(index: 3, term: 1), data: [1]))))
+        #expect(inboxA.contents.snapshotStatuses.map(\.1) == [.failed])
+
+        a.addPeer(2, address: address(of: b))
+        a.send(heartbeat(from: 1, to: 2, 1))
+        #expect(await eventually { inboxB.messageCount == 1 })
+        a.removePeer(2)
+        a.send(heartbeat(from: 1, to: 2, 2))
+        #expect(inboxA.contents.unreachable.last == 2)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(inboxB.messageCount == 1)
+        await a.shutdown(); await b.shutdown()
+    }
+
+    @Test("a second snapshot to a peer while one is in flight fails at once; the first finishes")
+    func oneSnapshotAtATime() async throws {
+        let inboxA = Inbox(), inboxB = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inboxA)
+        let b = try await makeTransport(member: 2, inbox: inboxB)
+        a.addPeer(2, address: address(of: b))
+        func snapshot(_ index: UInt64) -> Message {
+            Message(from: 1, to: 2, term: 1, payload: .snapshot(Snapshot(metadata: SnapshotMetadata(index: index, term: 1, confState: ConfState(voters: [1, 2])),
+                                                                         data: [UInt8](repeating: 5, count: 8 << 20))))
+        }
+        a.send([snapshot(10), snapshot(11)])
+        #expect(await eventually { inboxA.contents.snapshotStatuses.count == 2 })
+        #expect(inboxA.contents.snapshotStatuses.map(\.1) == [.failed, .finished])
+        #expect(inboxB.messages == [snapshot(10)])
+        await a.shutdown(); await b.shutdown()
+    }
+}
