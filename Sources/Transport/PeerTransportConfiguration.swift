@@ -23,7 +23,8 @@ public struct PeerTransportConfiguration: Sendable {
     public var limits: TransportLimits
     public var backoff: ReconnectBackoff
     public var connectTimeout: TimeAmount
-    /// A listener closes a connection that has not said `Hello` within this time.
+    /// A listener closes a connection that has not said `Hello` within this time (TLS handshake
+    /// included); a dialler closes one whose `Hello` got no answer within it.
     public var handshakeTimeout: TimeAmount
     /// A snapshot transfer that has not been acknowledged within this time fails.
     public var snapshotTimeout: TimeAmount

@@ -311,3 +311,79 @@ struct TransportThroughput {
         try await run("appends 256 B, batch 64", count: 1_000_000, batch: 64) { append(from: 1, to: 2, UInt64($0), bytes: 256) }
     }
 }
+
+@Suite("Handshake timeouts", .serialized)
+struct HandshakeTimeoutTests {
+    @Test("a connection that never says hello is closed by the listener")
+    func silentDialler() async throws {
+        let inbox = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inbox) { $0.handshakeTimeout = .milliseconds(100) }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: a.listeningPort!).get()
+        let closed = NIOLockedValueBox(false)
+        channel.closeFuture.whenComplete { _ in closed.withLockedValue { $0 = true } }
+        #expect(await eventually(timeout: .seconds(5)) { closed.withLockedValue { $0 } })
+        #expect(!inbox.logs(containing: "no handshake in time").isEmpty)
+        await a.shutdown()
+    }
+
+    @Test("a listener that never answers our hello is dropped and redialled, the peer reported unreachable")
+    func silentListener() async throws {
+        let accepted = NIOLockedValueBox(0)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                accepted.withLockedValue { $0 += 1 }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let inbox = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inbox) { $0.handshakeTimeout = .milliseconds(100) }
+        a.addPeer(2, address: PeerAddress(host: "127.0.0.1", port: server.localAddress!.port!))
+        #expect(await eventually { inbox.contents.unreachable.contains(2) && accepted.withLockedValue { $0 } >= 2 })
+        #expect(!inbox.logs(containing: "did not answer our messages handshake in time").isEmpty)
+        #expect(!a.isConnected(to: 2))
+        await a.shutdown()
+        try await server.close()
+    }
+}
+
+@Suite("Peer bookkeeping", .serialized)
+struct PeerBookkeepingTests {
+    @Test("messages to an unknown or removed member are reported unreachable; a snapshot to one fails")
+    func unknownPeers() async throws {
+        let inboxA = Inbox(), inboxB = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inboxA)
+        let b = try await makeTransport(member: 2, inbox: inboxB)
+        a.send(heartbeat(from: 1, to: 9, 1))
+        #expect(inboxA.contents.unreachable == [9])
+        a.send(Message(from: 1, to: 9, term: 1, payload: .snapshot(Snapshot(metadata: SnapshotMetadata(index: 3, term: 1), data: [1]))))
+        #expect(inboxA.contents.snapshotStatuses.map(\.1) == [.failed])
+
+        a.addPeer(2, address: address(of: b))
+        a.send(heartbeat(from: 1, to: 2, 1))
+        #expect(await eventually { inboxB.messageCount == 1 })
+        a.removePeer(2)
+        a.send(heartbeat(from: 1, to: 2, 2))
+        #expect(inboxA.contents.unreachable.last == 2)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(inboxB.messageCount == 1)
+        await a.shutdown(); await b.shutdown()
+    }
+
+    @Test("a second snapshot to a peer while one is in flight fails at once; the first finishes")
+    func oneSnapshotAtATime() async throws {
+        let inboxA = Inbox(), inboxB = Inbox()
+        let a = try await makeTransport(member: 1, inbox: inboxA)
+        let b = try await makeTransport(member: 2, inbox: inboxB)
+        a.addPeer(2, address: address(of: b))
+        func snapshot(_ index: UInt64) -> Message {
+            Message(from: 1, to: 2, term: 1, payload: .snapshot(Snapshot(metadata: SnapshotMetadata(index: index, term: 1, confState: ConfState(voters: [1, 2])),
+                                                                         data: [UInt8](repeating: 5, count: 8 << 20))))
+        }
+        a.send([snapshot(10), snapshot(11)])
+        #expect(await eventually { inboxA.contents.snapshotStatuses.count == 2 })
+        #expect(inboxA.contents.snapshotStatuses.map(\.1) == [.failed, .finished])
+        #expect(inboxB.messages == [snapshot(10)])
+        await a.shutdown(); await b.shutdown()
+    }
+}

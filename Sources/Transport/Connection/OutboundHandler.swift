@@ -25,12 +25,16 @@ final class OutboundHandler: ChannelInboundHandler {
     private let limits: TransportLimits
     private let log: @Sendable (TransportLogLevel, String) -> Void
     private let events: @Sendable (OutboundEvent) -> Void
+    private let handshakeTimeout: TimeAmount
     private var accepted = false
+    private var handshakeTimer: Scheduled<Void>?
 
-    init(hello: Hello, limits: TransportLimits, log: @escaping @Sendable (TransportLogLevel, String) -> Void,
+    init(hello: Hello, limits: TransportLimits, handshakeTimeout: TimeAmount,
+         log: @escaping @Sendable (TransportLogLevel, String) -> Void,
          events: @escaping @Sendable (OutboundEvent) -> Void) {
         self.hello = hello
         self.limits = limits
+        self.handshakeTimeout = handshakeTimeout
         self.log = log
         self.events = events
     }
@@ -39,6 +43,14 @@ final class OutboundHandler: ChannelInboundHandler {
         var buffer = context.channel.allocator.buffer(capacity: Frame.headerBytes + Frame.bodyPrefixBytes + Hello.payloadBytes)
         hello.write(into: &buffer)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        // A listener that takes the connection but never answers must not hold the link forever.
+        let channel = context.channel
+        let log = self.log
+        let hello = self.hello
+        handshakeTimer = context.eventLoop.scheduleTask(in: handshakeTimeout) {
+            log(.warning, "member \(hex(hello.to)) did not answer our \(hello.stream) handshake in time")
+            channel.close(promise: nil)
+        }
         context.fireChannelActive()
     }
 
@@ -48,6 +60,7 @@ final class OutboundHandler: ChannelInboundHandler {
             switch (accepted, frame.kind) {
             case (false, .helloReply):
                 let verdict = try Verdict(decoding: frame.payload, limits: limits)
+                handshakeTimer?.cancel()
                 if verdict.accepted {
                     accepted = true
                     events(.accepted(context.channel))
@@ -72,6 +85,7 @@ final class OutboundHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
         events(.closed)
         context.fireChannelInactive()
     }

@@ -34,6 +34,7 @@ final class TransportContext: Sendable {
         let limits = configuration.limits
         let log = callbacks.log
         let tls = self.tls
+        let handshakeTimeout = configuration.handshakeTimeout
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -45,7 +46,7 @@ final class TransportContext: Sendable {
                         try pipeline.addHandler(NIOSSLClientHandler(context: tls.client, serverHostname: PeerTLSContexts.serverHostname(address.host)))
                     }
                     try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: limits.maxFrameBytes)))
-                    try pipeline.addHandler(OutboundHandler(hello: hello, limits: limits, log: log, events: events))
+                    try pipeline.addHandler(OutboundHandler(hello: hello, limits: limits, handshakeTimeout: handshakeTimeout, log: log, events: events))
                 }
             }
             .connect(host: address.host, port: address.port)
