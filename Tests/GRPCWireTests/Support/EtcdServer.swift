@@ -33,9 +33,10 @@ struct EtcdServer {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        process.kill()
-        throw TestFailure(
+        let failure = TestFailure(
             "etcd did not become healthy (running: \(process.isRunning)): \(process.standardError.suffix(3000))")
+        server.stop()
+        throw failure
     }
 
     func stop() {
