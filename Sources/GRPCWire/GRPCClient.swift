@@ -72,6 +72,10 @@ public final class GRPCClient: Sendable {
 
     /// Calls a unary method and hands the outcome to `completion` on an event loop (no task:
     /// the benchmark's way, and the forwarding path's).
+    ///
+    /// A call the server certainly never processed (refused with REFUSED_STREAM, or above the
+    /// stream named in its GOAWAY during a graceful shutdown) is sent again, to the next
+    /// endpoint, up to once per endpoint: the transparent retry grpc-go does.
     public func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ path: String, _ request: Request, metadata: HPACKHeaders = [:], timeout: TimeAmount? = nil,
         completion: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void
@@ -83,6 +87,14 @@ public final class GRPCClient: Sendable {
             completion(.failure(GRPCStatus(.internal, "grpc: error while marshaling: \(error)")))
             return
         }
+        self.unary(path, framed: framed, metadata: metadata, timeout: timeout, retriesLeft: self.endpoints.count,
+                   completion: completion)
+    }
+
+    private func unary<Response: SwiftProtobuf.Message>(
+        _ path: String, framed: ByteBuffer, metadata: HPACKHeaders, timeout: TimeAmount?, retriesLeft: Int,
+        completion: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void
+    ) {
         self.start(path, metadata: metadata, timeout: timeout, attemptsLeft: self.endpoints.count) {
             var received: Response?
             var decodeFailure: GRPCStatus?
@@ -95,7 +107,12 @@ public final class GRPCClient: Sendable {
                         decodeFailure = GRPCStatus(.internal, "grpc: failed to unmarshal the received message: \(error)")
                     }
                 },
-                onClose: { status, _ in
+                onClose: { status, _, neverProcessed in
+                    if neverProcessed && retriesLeft > 0 {
+                        return self.unary(
+                            path, framed: framed, metadata: metadata, timeout: timeout, retriesLeft: retriesLeft - 1,
+                            completion: completion)
+                    }
                     if let decodeFailure { return completion(.failure(decodeFailure)) }
                     guard status.code == .ok else { return completion(.failure(status)) }
                     guard let received else {
@@ -126,7 +143,7 @@ public final class GRPCClient: Sendable {
                                 throwing: GRPCStatus(.internal, "grpc: failed to unmarshal the received message: \(error)"))
                         }
                     },
-                    onClose: { status, _ in
+                    onClose: { status, _, _ in
                         continuation.finish(throwing: status.code == .ok ? nil : status)
                     })
             } started: { call in
@@ -149,38 +166,46 @@ public final class GRPCClient: Sendable {
     /// on its event loop; `started` gets the call, or nil after every endpoint failed (the
     /// observer has then heard UNAVAILABLE).
     private func start(
-        _ path: String, metadata: HPACKHeaders, timeout: TimeAmount?, attemptsLeft: Int,
+        _ path: String, metadata: HPACKHeaders, timeout: TimeAmount?, attemptsLeft: Int, endpointIndex: Int? = nil,
         observer makeObserver: @escaping @Sendable () -> GRPCClientCall.Observer,
         started: @escaping @Sendable (GRPCClientCall?) -> Void
     ) {
-        let index = self.nextEndpoint.withLockedValue { next in
-            defer { next = (next + 1) % self.endpoints.count }
-            return next
-        }
+        // A first attempt takes the next endpoint in turn; a retry takes the one after the
+        // endpoint that failed (other calls move the shared turn meanwhile).
+        let index =
+            endpointIndex
+            ?? self.nextEndpoint.withLockedValue { next in
+                defer { next = (next + 1) % self.endpoints.count }
+                return next
+            }
         let endpoint = self.endpoints[index]
+        let retry: @Sendable () -> Void = {
+            self.start(
+                path, metadata: metadata, timeout: timeout, attemptsLeft: attemptsLeft - 1,
+                endpointIndex: (index + 1) % self.endpoints.count, observer: makeObserver, started: started)
+        }
         endpoint.connection(group: self.group).whenComplete { result in
             switch result {
             case .success(let (channel, handler)):
                 channel.eventLoop.executeNowOrLater {
-                    let observer = makeObserver()
-                    if let call = handler.startCall(path: path, metadata: metadata, timeout: timeout, observer: observer) {
+                    if handler.isAcceptingCalls,
+                        let call = handler.startCall(path: path, metadata: metadata, timeout: timeout, observer: makeObserver())
+                    {
                         started(call)
                     } else if attemptsLeft > 1 {
-                        self.start(
-                            path, metadata: metadata, timeout: timeout, attemptsLeft: attemptsLeft - 1,
-                            observer: makeObserver, started: started)
+                        retry()
                     } else {
-                        observer.onClose(GRPCStatus(.unavailable, "connection to \(endpoint.endpoint) is closing"), [:])
+                        makeObserver().onClose(
+                            GRPCStatus(.unavailable, "connection to \(endpoint.endpoint) is closing"), [:], false)
                         started(nil)
                     }
                 }
             case .failure(let error):
                 if attemptsLeft > 1 {
-                    self.start(
-                        path, metadata: metadata, timeout: timeout, attemptsLeft: attemptsLeft - 1,
-                        observer: makeObserver, started: started)
+                    retry()
                 } else {
-                    makeObserver().onClose(GRPCStatus(.unavailable, "cannot connect to \(endpoint.endpoint): \(error)"), [:])
+                    makeObserver().onClose(
+                        GRPCStatus(.unavailable, "cannot connect to \(endpoint.endpoint): \(error)"), [:], false)
                     started(nil)
                 }
             }

@@ -9,7 +9,9 @@ final class GRPCClientCall: @unchecked Sendable {
     /// What the caller hears, on the event loop: each response message, then the end once.
     struct Observer {
         var onMessage: (ByteBuffer) -> Void
-        var onClose: (GRPCStatus, HPACKHeaders) -> Void
+        /// The status, the trailers, and whether the server certainly never processed the call
+        /// (refused or above its GOAWAY): such a call is safe to send again.
+        var onClose: (GRPCStatus, HPACKHeaders, Bool) -> Void
     }
 
     let streamID: HTTP2StreamID
@@ -122,24 +124,24 @@ final class GRPCClientCall: @unchecked Sendable {
         case .inadequateSecurity: status = GRPCStatus(.permissionDenied, "stream reset: INADEQUATE_SECURITY")
         default: status = GRPCStatus(.internal, "stream terminated by RST_STREAM with error code: \(code)")
         }
-        self.close(status, trailers: [:])
+        self.close(status, trailers: [:], neverProcessed: code == .refusedStream)
     }
 
     /// The connection is gone (closed, or GOAWAY before this stream was taken).
-    func connectionLost(_ status: GRPCStatus) {
-        self.close(status, trailers: [:])
+    func connectionLost(_ status: GRPCStatus, neverProcessed: Bool) {
+        self.close(status, trailers: [:], neverProcessed: neverProcessed)
     }
 
     private func abortOrClose(_ status: GRPCStatus, endStream: Bool) {
         if endStream { self.close(status, trailers: [:]) } else { self.abort(status) }
     }
 
-    private func close(_ status: GRPCStatus, trailers: HPACKHeaders) {
+    private func close(_ status: GRPCStatus, trailers: HPACKHeaders, neverProcessed: Bool = false) {
         guard let observer = self.observer else { return }
         self.observer = nil
         self.deadlineTask?.cancel()
         self.connection.callEnded(self.streamID)
-        observer.onClose(status, trailers)
+        observer.onClose(status, trailers, neverProcessed && !self.responseHeadersSeen)
     }
 
     static func status(fromTrailers trailers: HPACKHeaders) -> GRPCStatus {

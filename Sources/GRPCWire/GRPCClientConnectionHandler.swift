@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
@@ -24,8 +25,13 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
     private var flushScheduled = false
     private var connectionWindowOpened = false
     private var unacknowledgedConnectionBytes = 0
-    /// Set by the server's GOAWAY or by closing: new calls go elsewhere.
-    private(set) var isAcceptingCalls = true
+    /// Cleared by the server's GOAWAY or by closing: new calls go elsewhere. Readable from any
+    /// thread, so that ``GRPCEndpointConnection`` makes a new connection instead.
+    let accepting = NIOLockedValueBox(true)
+    var isAcceptingCalls: Bool {
+        get { self.accepting.withLockedValue { $0 } }
+        set { self.accepting.withLockedValue { $0 = newValue } }
+    }
 
     init(limits: GRPCLimits, authority: String, scheme: String, eventLoop: any EventLoop) {
         self.active = eventLoop.makePromise()
@@ -114,7 +120,7 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
             // Streams above lastStreamID were never seen by the server: safe to retry elsewhere.
             self.isAcceptingCalls = false
             for (id, call) in self.calls where id > lastStreamID {
-                call.connectionLost(GRPCStatus(.unavailable, "the server is going away (GOAWAY)"))
+                call.connectionLost(GRPCStatus(.unavailable, "the server is going away (GOAWAY)"), neverProcessed: true)
             }
             if self.calls.isEmpty { context.close(promise: nil) }
         default:
@@ -181,6 +187,6 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
     private func failAll(_ status: GRPCStatus) {
         let calls = self.calls
         self.calls = [:]
-        for call in calls.values { call.connectionLost(status) }
+        for call in calls.values { call.connectionLost(status, neverProcessed: false) }
     }
 }

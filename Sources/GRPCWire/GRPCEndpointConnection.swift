@@ -18,7 +18,7 @@ final class GRPCEndpointConnection: Sendable {
     private enum State {
         case idle
         case connecting(EventLoopFuture<Ready>)
-        case ready(EventLoopFuture<Ready>, Channel)
+        case ready(EventLoopFuture<Ready>, Channel, GRPCClientConnectionHandler)
         case failed(until: NIODeadline, error: any Error)
     }
     private let state = NIOLockedValueBox(State.idle)
@@ -43,7 +43,7 @@ final class GRPCEndpointConnection: Sendable {
             switch state {
             case .connecting(let future):
                 return future
-            case .ready(let future, let channel) where channel.isActive:
+            case .ready(let future, let channel, let handler) where channel.isActive && handler.isAcceptingCalls:
                 return future
             case .failed(let until, let error) where NIODeadline.now() < until:
                 return group.any().makeFailedFuture(error)
@@ -94,7 +94,7 @@ final class GRPCEndpointConnection: Sendable {
         future.whenComplete { result in
             self.state.withLockedValue { state in
                 switch result {
-                case .success(let (channel, _)): state = .ready(future, channel)
+                case .success(let (channel, handler)): state = .ready(future, channel, handler)
                 case .failure(let error): state = .failed(until: .now() + backoff, error: error)
                 }
             }
@@ -106,7 +106,7 @@ final class GRPCEndpointConnection: Sendable {
     func close() async {
         let channel: Channel? = self.state.withLockedValue { state in
             defer { state = .idle }
-            if case .ready(_, let channel) = state { return channel }
+            if case .ready(_, let channel, _) = state { return channel }
             return nil
         }
         guard let channel else { return }

@@ -46,4 +46,36 @@ struct ShutdownTests {
         #expect(server.process.standardOutput.contains("stopped"))
         try await group.shutdownGracefully()
     }
+
+    @Test("a client with two endpoints keeps every unary call succeeding while one server shuts down")
+    func failoverDuringShutdown() async throws {
+        let leaving = try await TestServer.start(["--shutdown-grace-seconds", "2"])
+        let staying = try await TestServer.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = try GRPCClient(.init(endpoints: [leaving.endpoint, staying.endpoint]), group: group)
+        // Calls in flight all the time, across the SIGTERM and the GOAWAY.
+        let failures = try await withThrowingTaskGroup(of: [String].self) { tasks in
+            for worker in 0..<8 {
+                tasks.addTask {
+                    var failures: [String] = []
+                    for i in 0..<150 {
+                        do {
+                            let _: Etcdserverpb_PutResponse = try await client.unary(
+                                "/etcdserverpb.KV/Put", GRPCClientTests.put("f/\(worker)-\(i)", "v"), timeout: .seconds(5))
+                        } catch {
+                            failures.append("\(error)")
+                        }
+                    }
+                    return failures
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            kill(leaving.process.processIdentifier, SIGTERM)
+            return try await tasks.reduce([], +)
+        }
+        #expect(failures.isEmpty, "\(failures.count) of 1,200 calls failed, e.g. \(failures.prefix(3))")
+        #expect(await leaving.process.waitForExit(timeout: .seconds(10)) == 0)
+        await client.close()
+        try await group.shutdownGracefully()
+    }
 }

@@ -21,17 +21,22 @@ struct EtcdServer {
             [
                 "--name", "wire-test", "--data-dir", dataDirectory, "--listen-client-urls", client,
                 "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "wire-test=\(peer)", "--log-level", "error", "--logger", "zap",
+                "--initial-cluster", "wire-test=\(peer)", "--log-level", "warn", "--logger", "zap",
             ])
         let server = EtcdServer(process: process, clientPort: clientPort, dataDirectory: dataDirectory)
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: beside the simulator in scripts/test both cores are busy, and etcd's health
+        // check needs a leader and a committed read.
+        let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
-            let health = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "1", "\(client)/health"])
+            let health = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "3", "\(client)/health"])
             if health.output.contains(#""health":"true""#) { return server }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw TestFailure("etcd did not become healthy: \(process.standardError.suffix(2000))")
+        let failure = TestFailure(
+            "etcd did not become healthy (running: \(process.isRunning)): \(process.standardError.suffix(3000))")
+        server.stop()
+        throw failure
     }
 
     func stop() {
