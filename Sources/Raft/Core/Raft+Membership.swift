@@ -20,16 +20,13 @@ extension Raft {
         becomeFollower(term: term, leader: noNode)
     }
 
+    /// A change is checked against the configuration on the leader; a follower forwards it and
+    /// the leader checks it there.
     mutating func proposeConfChange(_ change: ConfChange) throws(ProposalError) {
-        guard role == .leader else {
-            guard role == .follower, leader != noNode else { throw .noLeader }
-            send(to: leader, .propose([Entry(term: 0, index: 0, kind: .configChange, data: change.encoded())]))
-            return
-        }
-        if case .failure(let reason) = tracker.config.applying(change) {
+        if role == .leader, case .failure(let reason) = tracker.config.applying(change) {
             throw .invalidConfigChange(reason)
         }
-        try appendProposals([Entry(term: term, index: 0, kind: .configChange, data: change.encoded())])
+        try propose([Entry(term: 0, index: 0, kind: .configChange, data: change.encoded())])
     }
 
     // MARK: Leadership transfer (thesis §3.10)

@@ -19,6 +19,19 @@ extension Raft {
         }
     }
 
+    /// Proposals: appended and sent on the leader, forwarded by a follower that knows one.
+    mutating func propose(_ entries: [Entry]) throws(ProposalError) {
+        switch role {
+        case .leader:
+            try appendProposals(entries)
+        case .follower:
+            guard leader != noNode else { throw .noLeader }
+            send(to: leader, .propose(entries))
+        case .candidate, .preCandidate:
+            throw .noLeader
+        }
+    }
+
     /// Proposals on the leader: checked, appended and sent.
     mutating func appendProposals(_ entries: [Entry]) throws(ProposalError) {
         precondition(role == .leader)

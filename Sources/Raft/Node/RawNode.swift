@@ -38,23 +38,11 @@ public final class RawNode {
     /// it proposed and gives up after a deadline.
     public func propose(_ commands: [[UInt8]]) throws(ProposalError) {
         let entries = commands.map { Entry(term: 0, index: 0, data: $0) }
-        try propose(entries: entries)
+        try raft.propose(entries)
     }
 
     public func propose(_ command: [UInt8]) throws(ProposalError) {
-        try propose(entries: [Entry(term: 0, index: 0, data: command)])
-    }
-
-    private func propose(entries: [Entry]) throws(ProposalError) {
-        switch raft.role {
-        case .leader:
-            try raft.appendProposals(entries)
-        case .follower:
-            guard raft.leader != noNode else { throw .noLeader }
-            raft.send(to: raft.leader, .propose(entries))
-        case .candidate, .preCandidate:
-            throw .noLeader
-        }
+        try raft.propose([Entry(term: 0, index: 0, data: command)])
     }
 
     /// Proposes one membership change. It takes effect on each member when appended there.

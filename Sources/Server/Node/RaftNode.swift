@@ -217,9 +217,8 @@ public final class RaftNode: @unchecked Sendable {
         let id = nextReadBatch
         nextReadBatch += 1
         do {
-            var context: [UInt8] = []
-            withUnsafeBytes(of: id.littleEndian) { context.append(contentsOf: $0) }
-            try node.readIndex(context: context)
+            // The read's context is the batch ID, laid out as a proposal's ID is.
+            try node.readIndex(context: ProposalEnvelope.wrap(id: id, []))
             readBatches.append(ReadBatch(id: id, index: nil, waiters: reads))
         } catch {
             for read in reads { read.completion(.failure(Self.nodeError(error))) }
