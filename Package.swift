@@ -30,8 +30,19 @@ let package = Package(
         .executableTarget(name: "storage-crash-child", dependencies: ["Storage", "Raft"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "storage-crash-child"]),
         // The member: the run loop that drives Raft with the storage engine.
-        .target(name: "Server", dependencies: ["Raft", "Storage"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Storage", "Raft"]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Raft", "Storage", "Transport", "GRPCWire", "EtcdAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The server executable: `concord` (etcd's flags) and its offline snapshot tools.
+        .executableTarget(name: "concord", dependencies: ["Server", "Storage", "Raft"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Storage", "Raft", "concord"]),
         // The wire: etcd's v3 API messages (generated, see scripts/generate-protos) and a thin
         // gRPC server and client on swift-nio-http2.
         .target(

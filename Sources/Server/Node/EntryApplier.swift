@@ -1,10 +1,16 @@
+import Raft
 import Storage
 
-/// Turns a committed proposal into changes of the key space. The node owns ordering, batching
+/// Turns a committed entry into changes of the key space. The node owns ordering, batching
 /// and durability; the applier owns what a payload means (the etcd API's requests). It runs on
 /// the state environment's writer inside the batch's transaction. A request that fails (a Txn
 /// refused, a compacted revision) returns its error in the result; throwing means the state
 /// environment itself failed, and stops the member rather than let its state diverge.
 public protocol EntryApplier: Sendable {
-    func apply(_ payload: [UInt8], to batch: inout MVCCWriteBatch) throws -> [UInt8]
+    /// Applies a proposal's request; the result goes to the proposer's waiting call.
+    func apply(_ payload: [UInt8], to batch: inout MVCCWriteBatch) throws -> any Sendable
+    /// Records a membership change the Raft core has already made effective (when it was
+    /// appended), so that the member list is part of the applied state and of snapshots.
+    /// `context` is what the proposer attached (the member's name and URLs).
+    func apply(_ change: ConfChange, context: [UInt8], to batch: inout MVCCWriteBatch) throws
 }

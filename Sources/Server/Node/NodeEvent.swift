@@ -8,6 +8,8 @@ enum NodeEvent {
     /// A request to append to the log; `completion` runs on the loop's thread when it is applied
     /// here, or fails.
     case propose(payload: [UInt8], deadline: ContinuousClock.Instant, completion: @Sendable (Result<AppliedProposal, NodeError>) -> Void)
+    /// A membership change; `change.context` is the caller's and travels with the entry.
+    case proposeConfChange(ConfChange, deadline: ContinuousClock.Instant, completion: @Sendable (Result<AppliedProposal, NodeError>) -> Void)
     /// A linearizable read: `completion` runs once this member has applied everything committed
     /// before the read arrived.
     case read(deadline: ContinuousClock.Instant, completion: @Sendable (Result<UInt64, NodeError>) -> Void)
@@ -21,5 +23,6 @@ enum NodeEvent {
 /// A proposal once applied: where it landed and what the applier answered.
 public struct AppliedProposal: Sendable {
     public var index: UInt64
-    public var result: [UInt8]
+    /// What the applier returned (for a membership change: nothing).
+    public var result: any Sendable
 }

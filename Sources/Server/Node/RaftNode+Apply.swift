@@ -18,10 +18,24 @@ extension RaftNode {
             completed = try store.apply(index: last.index, term: last.term) { batch in
                 var results: [(UInt64, AppliedProposal)] = []
                 for entry in fresh {
-                    guard entry.kind == .normal, let (id, payload) = ProposalEnvelope.unwrap(entry.data) else { continue }
-                    let result = try applier.apply(Array(payload), to: &batch)
-                    if waitingProposals[id] != nil {
-                        results.append((id, AppliedProposal(index: entry.index, result: result)))
+                    switch entry.kind {
+                    case .normal:
+                        guard let (id, payload) = ProposalEnvelope.unwrap(entry.data) else { continue }
+                        let result = try applier.apply(Array(payload), to: &batch)
+                        if waitingProposals[id] != nil {
+                            results.append((id, AppliedProposal(index: entry.index, result: result)))
+                        }
+                    case .configChange:
+                        guard let change = ConfChange(encoded: entry.data) else {
+                            preconditionFailure("entry \(entry.index) is not a configuration change")
+                        }
+                        // Every change's context starts with its proposal ID (0 for the
+                        // bootstrap's), then the caller's context.
+                        let proposal = ProposalEnvelope.unwrap(change.context)
+                        try applier.apply(change, context: proposal.map { Array($0.payload) } ?? [], to: &batch)
+                        if let id = proposal?.id, waitingProposals[id] != nil {
+                            results.append((id, AppliedProposal(index: entry.index, result: ())))
+                        }
                     }
                 }
                 return results

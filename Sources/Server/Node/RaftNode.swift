@@ -100,6 +100,15 @@ public final class RaftNode: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Proposes a membership change; `completion` runs once this member has applied it.
+    public func proposeConfChange(_ change: ConfChange, timeout: Duration) async throws(NodeError) {
+        let result = await withCheckedContinuation { continuation in
+            let event = NodeEvent.proposeConfChange(change, deadline: .now + timeout) { continuation.resume(returning: $0) }
+            if !mailbox.post(event) { fail(event, .tooManyRequests) }
+        }
+        _ = try result.get()
+    }
+
     /// Waits until this member has applied everything committed when the read arrived
     /// (ReadIndex); `completion` gets that index. The caller then reads its own snapshot.
     public func linearizableRead(deadline: ContinuousClock.Instant, completion: @escaping @Sendable (Result<UInt64, NodeError>) -> Void) {
@@ -141,6 +150,7 @@ public final class RaftNode: @unchecked Sendable {
     private func fail(_ event: NodeEvent, _ error: NodeError) {
         switch event {
         case .propose(_, _, let completion): completion(.failure(error))
+        case .proposeConfChange(_, _, let completion): completion(.failure(error))
         case .read(_, let completion): completion(.failure(error))
         default: break
         }
@@ -160,6 +170,7 @@ public final class RaftNode: @unchecked Sendable {
                 expireDeadlines(now: now)
             }
             handleReadies()
+            removeCompactedHistory()
             publishStatus()
         }
         failEverythingWaiting(.stopped)
@@ -189,6 +200,15 @@ public final class RaftNode: @unchecked Sendable {
                     submit(batch, batchWaiters)
                     batch.removeAll(keepingCapacity: true)
                     batchWaiters.removeAll(keepingCapacity: true)
+                }
+            case .proposeConfChange(var change, let deadline, let completion):
+                let id = proposalIDs.take()
+                change.context = ProposalEnvelope.wrap(id: id, change.context)
+                do {
+                    try node.proposeConfChange(change)
+                    waitingProposals[id] = Waiter(deadline: deadline, completion: completion)
+                } catch {
+                    completion(.failure(Self.nodeError(error)))
                 }
             case .read(let deadline, let completion):
                 reads.append(ReadWaiter(deadline: deadline, completion: completion))
@@ -253,6 +273,16 @@ public final class RaftNode: @unchecked Sendable {
             node.advance(ready)
         }
         completeReads()
+    }
+
+    /// One bounded step of removing compacted history per turn, so that a large compaction
+    /// never holds up proposals behind one long write transaction.
+    private func removeCompactedHistory() {
+        do {
+            if try store.compactionPending() { try store.compactStep() }
+        } catch {
+            fatalError("member \(configuration.memberID) cannot remove compacted history: \(error)")
+        }
     }
 
     private func recordReadStates(_ states: [ReadState]) {

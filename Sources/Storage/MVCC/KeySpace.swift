@@ -6,6 +6,7 @@ struct KeySpace: Sendable {
     let revisions: Database
     let leaseKeys: Database
     let meta: Database
+    let cluster: Database
 
     init(_ environment: Environment) {
         kv = environment.database(StateRecords.kvDatabase)
@@ -13,6 +14,7 @@ struct KeySpace: Sendable {
         revisions = environment.database(StateRecords.revisionsDatabase)
         leaseKeys = environment.database(StateRecords.leaseKeysDatabase)
         meta = environment.database(StateRecords.metaDatabase)
+        cluster = environment.database(StateRecords.clusterDatabase)
     }
 
     // MARK: meta

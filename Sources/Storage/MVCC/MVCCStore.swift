@@ -90,7 +90,7 @@ public final class MVCCStore: Sendable {
     public func liveBytes() throws -> Int {
         let space = self.space
         return try environment.read { txn in
-            try [space.kv, space.history, space.revisions, space.leaseKeys, space.meta]
+            try [space.kv, space.history, space.revisions, space.leaseKeys, space.meta, space.cluster]
                 .reduce(0) { $0 + (try txn.statistics($1).bytes) }
         }
     }

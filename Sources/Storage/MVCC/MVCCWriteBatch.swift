@@ -120,6 +120,22 @@ public struct MVCCWriteBatch: ~Copyable {
         return self.revision
     }
 
+    /// One of the server's cluster records, as this batch sees it.
+    public func clusterRecord(_ key: [UInt8]) throws -> [UInt8]? {
+        try txn.get(space.cluster, key).map { Array($0) }
+    }
+
+    /// Sets (or, with `nil`, removes) one of the server's cluster records (members, alarms):
+    /// they change in the same transaction as the entry that carries them.
+    public func setClusterRecord(_ key: [UInt8], _ value: [UInt8]?) throws {
+        precondition(!key.isEmpty, "a cluster record needs a key")
+        if let value {
+            try txn.put(space.cluster, key, value)
+        } else {
+            _ = try txn.delete(space.cluster, key)
+        }
+    }
+
     /// Writes the batch's revision; called once, by `MVCCStore.apply`, before the commit.
     func writeRevision() throws {
         try space.setInt64(txn, StateRecords.revisionKey, revision)

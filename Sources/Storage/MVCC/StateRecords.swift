@@ -11,12 +11,15 @@
 /// - `leaseKeys` (sorted duplicates): lease id (8 bytes, big-endian) → each key attached to it.
 /// - `meta`: current revision (1 when absent, as etcd starts), compaction revisions, applied
 ///   Raft index and term.
+/// - `cluster`: the server's replicated records beside the key space (members, alarms), opaque
+///   here; they commit with the entries that change them and travel in snapshots.
 enum StateRecords {
     static let kvDatabase = "kv"
     static let historyDatabase = "history"
     static let revisionsDatabase = "revisions"
     static let leaseKeysDatabase = "leaseKeys"
     static let metaDatabase = "meta"
+    static let clusterDatabase = "cluster"
 
     static let databases: [String: DatabaseFlags] = [
         kvDatabase: [],
@@ -24,6 +27,7 @@ enum StateRecords {
         revisionsDatabase: [.duplicateSort, .duplicateFixed],
         leaseKeysDatabase: [.duplicateSort],
         metaDatabase: [],
+        clusterDatabase: [],
     ]
 
     /// The current revision (absent until the first batch commits: `firstRevision`).

@@ -9,8 +9,13 @@ enum CRC32C {
     }
 
     static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
+        update(0, bytes)
+    }
+
+    /// The checksum of what `crc` covered followed by `bytes`.
+    static func update(_ crc: UInt32, _ bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc = ~crc
         for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
+        return ~crc
     }
 }

@@ -1,0 +1,144 @@
+import EtcdAPI
+import Foundation
+import GRPCWire
+import Raft
+import Storage
+
+/// etcd's Maintenance service: status, alarms, hashes, snapshots, leadership transfer.
+enum MaintenanceService {
+    /// The etcd release whose API this server speaks; clients gate features on it.
+    static let etcdVersion = "3.4.0"
+    /// Bytes per message of the Snapshot stream (etcd sends 32 KiB).
+    static let snapshotChunkBytes = 32 * 1024
+
+    static func methods(_ context: ServiceContext, snapshotDirectory: String) -> [GRPCServerMethod] {
+        [
+            .unary("/etcdserverpb.Maintenance/Status") { (_: Etcdserverpb_StatusRequest, responder: GRPCUnaryResponder<Etcdserverpb_StatusResponse>) in
+                do {
+                    responder.succeed(context.stamped(try status(context)))
+                } catch {
+                    responder.fail(EtcdError.status(error))
+                }
+            },
+            .unary("/etcdserverpb.Maintenance/Alarm") { (request: Etcdserverpb_AlarmRequest, responder: GRPCUnaryResponder<Etcdserverpb_AlarmResponse>) in
+                guard request.action != .get else {
+                    do {
+                        var response = Etcdserverpb_AlarmResponse()
+                        response.alarms = try ClusterRecords.alarms(in: context.store)
+                        responder.succeed(context.stamped(response))
+                    } catch {
+                        responder.fail(EtcdError.status(error))
+                    }
+                    return
+                }
+                context.propose(.alarm(request), responder)
+            },
+            .unary("/etcdserverpb.Maintenance/Hash") { (_: Etcdserverpb_HashRequest, responder: GRPCUnaryResponder<Etcdserverpb_HashResponse>) in
+                do {
+                    var response = Etcdserverpb_HashResponse()
+                    let hash = try context.store.hashKV(revision: 0)
+                    response.hash = hash.hash
+                    response.header.revision = hash.revision
+                    responder.succeed(context.stamped(response))
+                } catch {
+                    responder.fail(EtcdError.status(error))
+                }
+            },
+            .unary("/etcdserverpb.Maintenance/HashKV") { (request: Etcdserverpb_HashKVRequest, responder: GRPCUnaryResponder<Etcdserverpb_HashKVResponse>) in
+                do {
+                    var response = Etcdserverpb_HashKVResponse()
+                    let hash = try context.store.hashKV(revision: request.revision)
+                    response.hash = hash.hash
+                    response.compactRevision = hash.compactRevision
+                    response.header.revision = (try context.store.status()).revision
+                    responder.succeed(context.stamped(response))
+                } catch {
+                    responder.fail(EtcdError.status(error))
+                }
+            },
+            .unary("/etcdserverpb.Maintenance/Defragment") { (_: Etcdserverpb_DefragmentRequest, responder: GRPCUnaryResponder<Etcdserverpb_DefragmentResponse>) in
+                // LMDB reuses freed pages, so there is no fragmentation to undo (SPEC B2); the
+                // call succeeds so that etcd's maintenance scripts keep working.
+                responder.succeed(context.stamped(Etcdserverpb_DefragmentResponse()))
+            },
+            .unary("/etcdserverpb.Maintenance/MoveLeader") { (request: Etcdserverpb_MoveLeaderRequest, responder: GRPCUnaryResponder<Etcdserverpb_MoveLeaderResponse>) in
+                moveLeader(context, to: request.targetID, responder)
+            },
+            .serverStreaming("/etcdserverpb.Maintenance/Snapshot") { (_: Etcdserverpb_SnapshotRequest, stream: GRPCResponseStream<Etcdserverpb_SnapshotResponse>) in
+                // Copying the environment blocks: it runs off the event loop.
+                Thread.detachNewThread {
+                    streamSnapshot(context, directory: snapshotDirectory, stream)
+                }
+            },
+        ]
+    }
+
+    static func status(_ context: ServiceContext) throws -> Etcdserverpb_StatusResponse {
+        let node = context.node.status
+        var response = Etcdserverpb_StatusResponse()
+        response.version = etcdVersion
+        response.dbSize = Int64(FileSystemSize.bytes(of: context.store.environment.path + "/data.mdb"))
+        response.dbSizeInUse = Int64(try context.store.liveBytes())
+        response.leader = node.leader
+        response.raftIndex = node.commitIndex
+        response.raftTerm = node.term
+        response.raftAppliedIndex = node.appliedIndex
+        response.isLearner = node.config.isLearner(context.memberID)
+        response.errors = try ClusterRecords.alarms(in: context.store).map { alarm in
+            "memberID:\(alarm.memberID) alarm:\(alarm.alarm == .nospace ? "NOSPACE" : "CORRUPT") "
+        }
+        return response
+    }
+
+    private static func moveLeader(_ context: ServiceContext, to target: UInt64, _ responder: GRPCUnaryResponder<Etcdserverpb_MoveLeaderResponse>) {
+        let status = context.node.status
+        guard status.role == .leader else { return responder.fail(EtcdError.notLeader) }
+        guard status.config.isVoter(target) else { return responder.fail(EtcdError.badLeaderTransferee) }
+        context.node.transferLeadership(to: target)
+        let deadline = context.deadline(for: responder.call)
+        Thread.detachNewThread {
+            while ContinuousClock.now < deadline {
+                if context.node.status.leader == target {
+                    return responder.succeed(context.stamped(Etcdserverpb_MoveLeaderResponse()))
+                }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            responder.fail(EtcdError.timeout)
+        }
+    }
+
+    /// Streams a snapshot of the state environment (Concord's snapshot file: LZ4 frames with
+    /// checksums), as `etcdctl snapshot save` expects: chunks, each with the bytes still to come.
+    private static func streamSnapshot(_ context: ServiceContext, directory: String, _ stream: GRPCResponseStream<Etcdserverpb_SnapshotResponse>) {
+        let path = directory + "/stream-\(UInt64.random(in: 0...UInt64.max)).snap"
+        defer { unlink(path) }
+        do {
+            let members = try ClusterRecords.members(in: context.store)
+            let confState = ConfState(voters: members.filter { !$0.isLearner }.map(\.id), learners: members.filter(\.isLearner).map(\.id))
+            try SnapshotFile.create(from: context.store, confState: confState, to: path)
+            guard let file = FileHandle(forReadingAtPath: path) else { throw GRPCStatus(.internal, "cannot open \(path)") }
+            defer { try? file.close() }
+            var remaining = UInt64(FileSystemSize.bytes(of: path))
+            repeat {
+                let chunk = file.readData(ofLength: snapshotChunkBytes)
+                remaining -= UInt64(chunk.count)
+                var response = Etcdserverpb_SnapshotResponse()
+                response.blob = chunk
+                response.remainingBytes = remaining
+                stream.send(context.stamped(response))
+                if chunk.isEmpty { break }
+            } while remaining > 0
+            stream.finish()
+        } catch {
+            stream.finish(EtcdError.status(error))
+        }
+    }
+}
+
+/// A file's size in bytes (0 when it cannot be read).
+enum FileSystemSize {
+    static func bytes(of path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+}

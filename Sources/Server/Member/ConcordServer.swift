@@ -1,0 +1,239 @@
+import EtcdAPI
+import Foundation
+import GRPCWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Raft
+import Storage
+import Transport
+
+/// One Concord member: the data directory, the run loop, the peer transport and the client
+/// port(s) serving etcd's v3 API, started and stopped together.
+/// `@unchecked`: the log storage is touched by the run loop only, and closed after it stopped.
+public final class ConcordServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    public let clusterID: UInt64
+    public let memberID: UInt64
+    let node: RaftNode
+    let store: MVCCStore
+    let log: LogStorage
+    let transport: PeerTransport
+    let servers: [GRPCServer]
+    let group: MultiThreadedEventLoopGroup
+    let serverLog: ServerLog
+    private let publisher: Task<Void, Never>
+
+    /// The client ports actually bound (for `:0` in tests).
+    public var clientPorts: [Int] { servers.map(\.port) }
+
+    private init(configuration: ServerConfiguration, clusterID: UInt64, memberID: UInt64, node: RaftNode, store: MVCCStore,
+                 log: LogStorage, transport: PeerTransport, servers: [GRPCServer], group: MultiThreadedEventLoopGroup,
+                 serverLog: ServerLog, publisher: Task<Void, Never>) {
+        self.configuration = configuration
+        self.clusterID = clusterID
+        self.memberID = memberID
+        self.node = node
+        self.store = store
+        self.log = log
+        self.transport = transport
+        self.servers = servers
+        self.group = group
+        self.serverLog = serverLog
+        self.publisher = publisher
+    }
+
+    /// Opens (or creates) the data directory and starts serving.
+    public static func start(_ configuration: ServerConfiguration) async throws -> ConcordServer {
+        try configuration.validate()
+        let serverLog = ServerLog(level: configuration.logLevel)
+        let dataDirectory = configuration.resolvedDataDirectory
+        let layout = DataDirectory(dataDirectory)
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: layout.statePath, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: layout.raftPath, withIntermediateDirectories: true)
+
+        let token = configuration.initialClusterToken
+        let initialMembers = configuration.resolvedInitialCluster.map { entry in
+            var member = Etcdserverpb_Member()
+            member.id = MemberIdentity.memberID(peerURLs: entry.peerURLs.map(\.description), clusterToken: token)
+            member.name = entry.name
+            member.peerUrls = entry.peerURLs.map(\.description)
+            return member
+        }
+        let identity: MemberIdentityFile
+        let isNewMember: Bool
+        if let existing = try MemberIdentityFile.read(from: dataDirectory) {
+            identity = existing
+            isNewMember = false
+            if existing.name != configuration.name {
+                serverLog.warn("data directory \(dataDirectory) belongs to member \"\(existing.name)\"; --name \(configuration.name) is ignored")
+            }
+        } else {
+            let own = initialMembers.first { $0.name == configuration.name }!
+            identity = MemberIdentityFile(clusterID: MemberIdentity.clusterID(token: token), memberID: own.id, name: configuration.name)
+            isNewMember = true
+        }
+
+        let quota = configuration.quotaBackendBytes > 0 ? configuration.quotaBackendBytes : MVCCStore.defaultQuotaBytes
+        let store = try MVCCStore(path: layout.statePath, mapSize: max(MVCCStore.defaultMapSize, quota * 2), quotaBytes: quota)
+        let log = try LogStorage(path: layout.raftPath)
+        if isNewMember && configuration.initialClusterState == .new {
+            guard try log.lastIndex() == 0 else {
+                throw ConfigurationError("\(layout.raftPath) holds a log but \(dataDirectory) has no member identity: the data directory is damaged")
+            }
+            let voters = initialMembers.map { member in
+                (id: member.id, context: ProposalEnvelope.wrap(id: 0, try! member.serializedBytes()))
+            }
+            let (entries, hardState) = Bootstrap.initialLog(voters: voters)
+            try log.save(entries: entries, hardState: hardState)
+        }
+        if isNewMember { try identity.write(to: dataDirectory) }
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let nodeBox = NIOLockedValueBox<RaftNode?>(nil)
+        let peerURL = configuration.listenPeerURLs[0]
+        let transport = try PeerTransport(
+            configuration: PeerTransportConfiguration(
+                clusterID: identity.clusterID, memberID: identity.memberID,
+                listenHost: peerURL.host, listenPort: peerURL.port,
+                tls: try peerTLS(configuration.peerTLS)),
+            group: group,
+            callbacks: PeerTransportCallbacks(
+                onMessages: { messages in
+                    guard let node = nodeBox.withLockedValue({ $0 }) else { return }
+                    for message in messages { node.receive(message) }
+                },
+                onUnreachable: { id in nodeBox.withLockedValue { $0 }?.reportUnreachable(id) },
+                onSnapshotStatus: { id, status in nodeBox.withLockedValue { $0 }?.reportSnapshot(to: id, success: status == .finished) },
+                log: { level, message in
+                    serverLog.log(level >= .warning ? .warn : level == .info ? .info : .debug, "peer transport: \(message)")
+                }))
+        try await transport.start()
+
+        let memberID = identity.memberID
+        let applier = EtcdApplier { change in
+            switch change {
+            case .added(let member), .updated(let member):
+                guard member.id != memberID, let address = peerAddress(member.peerUrls) else { return }
+                transport.addPeer(member.id, address: address)
+            case .removed(let id):
+                if id != memberID { transport.removePeer(id) }
+            }
+        }
+        var nodeConfiguration = NodeConfiguration(memberID: identity.memberID)
+        nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
+        nodeConfiguration.electionTimeout = configuration.electionTimeout
+        nodeConfiguration.randomSeed = UInt64.random(in: 0...UInt64.max)
+        let node = try RaftNode(configuration: nodeConfiguration, log: log, store: store, applier: applier, peers: TransportPeerSender(transport))
+        nodeBox.withLockedValue { $0 = node }
+
+        // Peers known now: the applied member records, and the initial cluster's.
+        var known: [UInt64: [String]] = [:]
+        for member in initialMembers { known[member.id] = member.peerUrls }
+        for member in try ClusterRecords.members(in: store) { known[member.id] = member.peerUrls }
+        for (id, urls) in known where id != memberID {
+            if let address = peerAddress(urls) { transport.addPeer(id, address: address) }
+        }
+        node.start()
+
+        let context = ServiceContext(
+            node: node, store: store, clusterID: identity.clusterID, memberID: memberID,
+            requestTimeout: .seconds(5) + configuration.electionTimeout * 2,
+            maxRequestBytes: configuration.maxRequestBytes)
+        let snapshotDirectory = dataDirectory + "/snap"
+        try FileManager.default.createDirectory(atPath: snapshotDirectory, withIntermediateDirectories: true)
+        let methods = KVService.methods(context)
+            + MaintenanceService.methods(context, snapshotDirectory: snapshotDirectory)
+            + ClusterService.methods(context, clusterToken: token)
+        let endpoints = HTTPStatusEndpoints(context: context)
+        var servers: [GRPCServer] = []
+        for url in configuration.listenClientURLs {
+            let tls = url.isTLS ? GRPCTLSFiles(
+                certificateFile: configuration.clientTLS.certificateFile, keyFile: configuration.clientTLS.keyFile,
+                trustedCAFile: configuration.clientTLS.trustedCAFile,
+                requireClientCertificate: configuration.clientTLS.clientCertAuth) : nil
+            var limits = GRPCLimits(maxReceiveMessageBytes: configuration.maxRequestBytes + GRPCLimits.etcdGRPCOverheadBytes)
+            limits.shutdownGracePeriod = .seconds(2)
+            servers.append(try await GRPCServer.start(
+                GRPCServer.Configuration(host: url.host, port: url.port, methods: methods, limits: limits, tls: tls,
+                                         httpEndpoints: endpoints.handle),
+                group: group))
+        }
+        let clientURLs = configuration.advertiseClientURLs.map(\.description)
+        let publisher = Task {
+            await publish(name: identity.name, clientURLs: clientURLs, memberID: memberID, context: context, log: serverLog)
+        }
+        serverLog.info("member \(String(memberID, radix: 16)) of cluster \(String(identity.clusterID, radix: 16)) serving clients on \(configuration.listenClientURLs.map(\.description).joined(separator: ",")), peers on \(peerURL)")
+        warnAboutEvenVoters(node: node, log: serverLog)
+        return ConcordServer(configuration: configuration, clusterID: identity.clusterID, memberID: memberID, node: node,
+                             store: store, log: log, transport: transport, servers: servers, group: group,
+                             serverLog: serverLog, publisher: publisher)
+    }
+
+    /// SIGTERM: stop taking calls, finish those in flight, hand leadership to another voter,
+    /// then close the log and the state.
+    public func stop() async {
+        publisher.cancel()
+        await withTaskGroup(of: Void.self) { tasks in
+            for server in servers { tasks.addTask { await server.shutdown() } }
+        }
+        let status = node.status
+        if status.role == .leader, let successor = status.config.voters.first(where: { $0 != memberID }) {
+            node.transferLeadership(to: successor)
+            let deadline = ContinuousClock.now + configuration.electionTimeout
+            while ContinuousClock.now < deadline && node.status.leader == memberID {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        node.stop()
+        await transport.shutdown()
+        log.close()
+        store.close()
+        try? await group.shutdownGracefully()
+        serverLog.info("member \(String(memberID, radix: 16)) stopped")
+    }
+
+    // MARK: Helpers
+
+    private static func peerAddress(_ urls: [String]) -> PeerAddress? {
+        guard let first = urls.first, let url = try? ServerURL(parsing: first) else { return nil }
+        return PeerAddress(host: url.host, port: url.port)
+    }
+
+    private static func peerTLS(_ files: ServerConfiguration.TLSFiles) throws -> PeerTLSConfiguration? {
+        guard let certificate = files.certificateFile, let key = files.keyFile else { return nil }
+        return PeerTLSConfiguration(certificateFile: certificate, keyFile: key, trustedCAFile: files.trustedCAFile,
+                                    clientCertAuth: files.clientCertAuth)
+    }
+
+    /// Announces this member's name and client URLs through the log once there is a leader,
+    /// and again until the cluster has them (etcd's publish).
+    private static func publish(name: String, clientURLs: [String], memberID: UInt64, context: ServiceContext, log: ServerLog) async {
+        while !Task.isCancelled {
+            let stored = (try? ClusterRecords.members(in: context.store))?.first { $0.id == memberID }
+            if let stored, stored.name == name, stored.clientUrls == clientURLs { return }
+            if stored != nil && context.node.status.leader != noNode {
+                var attributes = Etcdserverpb_Member()
+                attributes.id = memberID
+                attributes.name = name
+                attributes.clientUrls = clientURLs
+                do {
+                    _ = try await context.node.propose(ReplicatedRequest.publishMember(attributes).encoded(), timeout: .seconds(5))
+                    log.info("published name \(name) and client URLs \(clientURLs.joined(separator: ",")) to the cluster")
+                } catch {
+                    log.debug("publishing member attributes failed (\(error)); retrying")
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Quorum awareness (SPEC F6): an even number of voters tolerates no more failures than
+    /// one fewer would, and needs one more member to agree on every write.
+    static func warnAboutEvenVoters(node: RaftNode, log: ServerLog) {
+        let voters = node.status.config.voters.count
+        guard voters > 0 && voters % 2 == 0 else { return }
+        log.warn("the cluster has \(voters) voting members: it tolerates \((voters - 1) / 2) failure(s), as \(voters - 1) members would, while every write waits for \(voters / 2 + 1) of them; prefer an odd number")
+    }
+}
