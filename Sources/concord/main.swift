@@ -87,7 +87,7 @@ signal(SIGPIPE, SIG_IGN)
 let stopRequested = DispatchSemaphore(value: 0)
 let signalSources = [SIGTERM, SIGINT].map { number in
     let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-    source.setEventHandler { stopRequested.signal() }
+    source.setEventHandler { @Sendable in stopRequested.signal() }
     source.resume()
     return source
 }
