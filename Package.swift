@@ -42,7 +42,18 @@ let package = Package(
         ),
         // The server executable: `concord` (etcd's flags) and its offline snapshot tools.
         .executableTarget(name: "concord", dependencies: ["Server", "Storage", "Raft"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Storage", "Raft", "concord"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Storage", "Raft"]),
+        // Helpers of the tests that run real processes (concord, etcd, etcdctl).
+        .target(
+            name: "ProcessTestSupport",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/ProcessTestSupport"
+        ),
+        // Real concord processes on 127.0.0.1 driven by the real etcdctl.
+        .testTarget(name: "ClusterTests", dependencies: ["concord", "ProcessTestSupport"]),
         // The wire: etcd's v3 API messages (generated, see scripts/generate-protos) and a thin
         // gRPC server and client on swift-nio-http2.
         .target(
@@ -86,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "GRPCWireTests",
             dependencies: [
-                "GRPCWire", "EtcdAPI", "grpcwire-test-server",
+                "GRPCWire", "EtcdAPI", "grpcwire-test-server", "ProcessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ProcessTestSupport
 import EtcdAPI
 import Foundation
 import GRPCWire

@@ -118,16 +118,26 @@ enum MaintenanceService {
             try SnapshotFile.create(from: context.store, confState: confState, to: path)
             guard let file = FileHandle(forReadingAtPath: path) else { throw GRPCStatus(.internal, "cannot open \(path)") }
             defer { try? file.close() }
-            var remaining = UInt64(FileSystemSize.bytes(of: path))
-            repeat {
-                let chunk = file.readData(ofLength: snapshotChunkBytes)
+            let fileBytes = FileSystemSize.bytes(of: path)
+            var remaining = UInt64(EtcdSnapshotTrailer.trailedLength(fileBytes))
+            var hash = SHA256()
+            func send(_ chunk: Data) {
                 remaining -= UInt64(chunk.count)
                 var response = Etcdserverpb_SnapshotResponse()
                 response.blob = chunk
                 response.remainingBytes = remaining
                 stream.send(context.stamped(response))
+            }
+            while true {
+                let chunk = file.readData(ofLength: snapshotChunkBytes)
                 if chunk.isEmpty { break }
-            } while remaining > 0
+                hash.update(chunk)
+                send(chunk)
+            }
+            let padding = [UInt8](repeating: 0, count: EtcdSnapshotTrailer.paddingBytes(after: fileBytes))
+            hash.update(padding)
+            send(Data(padding + hash.finalize()))
+            precondition(remaining == 0, "the snapshot stream sent \(remaining) bytes fewer than announced")
             stream.finish()
         } catch {
             stream.finish(EtcdError.status(error))

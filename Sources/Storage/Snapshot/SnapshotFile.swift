@@ -151,17 +151,23 @@ public enum SnapshotFile {
         let header = try readHeader(fd, path: path)
         let expected = header.encodedBytes + Int(header.frameBytes)
         let actual = try FileSystem.size(fd, path: path)
-        guard actual == expected else {
+        if actual == EtcdSnapshotTrailer.trailedLength(expected) {
+            try checkTrailer(path, length: actual)
+        } else if actual != expected {
             if actual < expected { throw SnapshotError.truncated(expectedBytes: expected, actualBytes: actual) }
             throw SnapshotError.dataCorrupted("\(actual - expected) bytes after the end of the snapshot")
         }
         var decoder = try LZ4FrameDecoder()
         var dataBytes: UInt64 = 0
         var chunk = [UInt8](repeating: 0, count: Limits.snapshotChunkBytes)
+        var frameLeft = Int(header.frameBytes)
         do {
-            while true {
-                let count = try chunk.withUnsafeMutableBytes { try FileSystem.readFully(fd, into: $0, path: path) }
+            while frameLeft > 0 {
+                let count = try chunk.withUnsafeMutableBytes {
+                    try FileSystem.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0.prefix(frameLeft)), path: path)
+                }
                 if count == 0 { break }
+                frameLeft -= count
                 try chunk.withUnsafeBytes { bytes in
                     try decoder.decode(UnsafeRawBufferPointer(rebasing: bytes.prefix(count))) { data in
                         dataBytes += UInt64(data.count)
@@ -176,6 +182,28 @@ public enum SnapshotFile {
         guard decoder.isComplete else { throw SnapshotError.dataCorrupted("the LZ4 frame ends early") }
         guard dataBytes == header.dataBytes else { throw SnapshotError.dataCorrupted("\(dataBytes) bytes of data, header says \(header.dataBytes)") }
         return header
+    }
+
+    /// Checks the SHA-256 trailer of a file saved from the Maintenance.Snapshot stream.
+    private static func checkTrailer(_ path: String, length: Int) throws {
+        let fd = try FileSystem.open(path, O_RDONLY)
+        defer { close(fd) }
+        var hash = SHA256()
+        var left = length - SHA256.digestBytes
+        var chunk = [UInt8](repeating: 0, count: Limits.snapshotChunkBytes)
+        while left > 0 {
+            let count = try chunk.withUnsafeMutableBytes {
+                try FileSystem.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0.prefix(left)), path: path)
+            }
+            guard count > 0 else { throw SnapshotError.truncated(expectedBytes: length, actualBytes: length - left) }
+            hash.update(chunk.prefix(count))
+            left -= count
+        }
+        var digest = [UInt8](repeating: 0, count: SHA256.digestBytes)
+        let got = try digest.withUnsafeMutableBytes { try FileSystem.readFully(fd, into: $0, path: path) }
+        guard got == digest.count, digest == hash.finalize() else {
+            throw SnapshotError.dataCorrupted("the SHA-256 trailer does not match the file")
+        }
     }
 
     /// The header and whether the whole file checks out. Throws only when the header itself

@@ -1,3 +1,4 @@
+import ProcessTestSupport
 import Foundation
 
 /// A CA, a server certificate for 127.0.0.1 / localhost and a client certificate, made with

@@ -1,3 +1,4 @@
+import ProcessTestSupport
 import Foundation
 
 /// The `grpcwire-test-server` executable (GRPCWire with an in-memory etcd KV), running on a
@@ -16,11 +17,6 @@ struct TestServer {
     }
 
     var endpoint: String { "127.0.0.1:\(self.port)" }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The real clients the tests drive: etcdctl (Debian etcd-client) and Python grpcio.

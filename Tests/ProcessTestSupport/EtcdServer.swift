@@ -3,14 +3,14 @@ import NIOPosix
 
 /// A real etcd 3.4 (Debian etcd-server), one member on free 127.0.0.1 ports, its data in a
 /// fresh temporary directory.
-struct EtcdServer {
-    let process: ChildProcess
-    let clientPort: Int
-    let dataDirectory: String
+public struct EtcdServer {
+    public let process: ChildProcess
+    public let clientPort: Int
+    public let dataDirectory: String
 
-    var endpoint: String { "127.0.0.1:\(self.clientPort)" }
+    public var endpoint: String { "127.0.0.1:\(self.clientPort)" }
 
-    static func start() async throws -> EtcdServer {
+    public static func start() async throws -> EtcdServer {
         let clientPort = try FreePort.find()
         let peerPort = try FreePort.find()
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-\(UUID().uuidString)").path
@@ -39,15 +39,15 @@ struct EtcdServer {
         throw failure
     }
 
-    func stop() {
+    public func stop() {
         self.process.kill()
         try? FileManager.default.removeItem(atPath: self.dataDirectory)
     }
 }
 
 /// A TCP port that was free a moment ago (bound to port 0, then released).
-enum FreePort {
-    static func find() throws -> Int {
+public enum FreePort {
+    public static func find() throws -> Int {
         let group = MultiThreadedEventLoopGroup.singleton
         let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
         let port = channel.localAddress!.port!

@@ -3,14 +3,15 @@ import NIOConcurrencyHelpers
 
 /// A real process started by a test: its output is collected as it comes, and it is killed
 /// when the test lets go of it, so a failing test leaves nothing running.
-final class ChildProcess: Sendable {
+public final class ChildProcess: Sendable {
+    private static let launchLock = NIOLock()
     private let process: Process
     private let output: NIOLockedValueBox<String>
     private let errors: NIOLockedValueBox<String>
-    let command: String
+    public let command: String
 
-    /// Starts `executable` with `arguments`.
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `executable` with `arguments`; `input`, when given, is its whole standard input.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: [UInt8]? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -21,7 +22,8 @@ final class ChildProcess: Sendable {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
         let output = NIOLockedValueBox("")
         let errors = NIOLockedValueBox("")
         stdout.fileHandleForReading.readabilityHandler = { handle in
@@ -32,7 +34,16 @@ final class ChildProcess: Sendable {
             let data = handle.availableData
             if !data.isEmpty { errors.withLockedValue { $0 += String(decoding: data, as: UTF8.self) } }
         }
-        try process.run()
+        // Foundation's Process.run is not safe to call from several threads at once (seen
+        // here: a crash in its copy of the environment when tests start processes in parallel).
+        try Self.launchLock.withLock { try process.run() }
+        if let stdin, let input {
+            let writer = stdin.fileHandleForWriting
+            Thread.detachNewThread {
+                writer.write(Data(input))
+                try? writer.close()
+            }
+        }
         self.process = process
         self.output = output
         self.errors = errors
@@ -43,12 +54,12 @@ final class ChildProcess: Sendable {
         self.kill()
     }
 
-    var standardOutput: String { self.output.withLockedValue { $0 } }
-    var standardError: String { self.errors.withLockedValue { $0 } }
-    var isRunning: Bool { self.process.isRunning }
+    public var standardOutput: String { self.output.withLockedValue { $0 } }
+    public var standardError: String { self.errors.withLockedValue { $0 } }
+    public var isRunning: Bool { self.process.isRunning }
 
     /// Waits until standard output satisfies `condition`; false after `timeout`.
-    func waitForOutput(timeout: Duration = .seconds(20), _ condition: (String) -> Bool) async -> Bool {
+    public func waitForOutput(timeout: Duration = .seconds(20), _ condition: (String) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(self.standardOutput) { return true }
@@ -64,7 +75,7 @@ final class ChildProcess: Sendable {
 
     /// Waits for the process to exit by itself and returns its exit status (nil on timeout, the
     /// process then killed).
-    func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
+    public func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while self.process.isRunning {
             if ContinuousClock.now >= deadline {
@@ -78,30 +89,30 @@ final class ChildProcess: Sendable {
         return self.process.terminationStatus
     }
 
-    func terminate() {
+    public func terminate() {
         if self.process.isRunning { self.process.terminate() }
     }
 
-    func kill() {
+    public func kill() {
         if self.process.isRunning { Foundation.kill(self.process.processIdentifier, SIGKILL) }
     }
 
-    var processIdentifier: Int32 { self.process.processIdentifier }
+    public var processIdentifier: Int32 { self.process.processIdentifier }
 
     /// Runs a command to the end: exit status and standard output.
-    static func run(
+    public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:],
-        timeout: Duration = .seconds(60)
+        input: [UInt8]? = nil, timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32?, output: String, errors: String) {
-        let child = try ChildProcess(executable, arguments, environment: environment)
+        let child = try ChildProcess(executable, arguments, environment: environment, input: input)
         let status = await child.waitForExit(timeout: timeout)
         return (status, child.standardOutput, child.standardError)
     }
 }
 
 /// Where the package's executables are: beside the test bundle in .build/<configuration>.
-enum BuildProducts {
-    static var directory: String {
+public enum BuildProducts {
+    public static var directory: String {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
         // On Linux the test binary is .build/<configuration>/<Package>PackageTests.xctest.
@@ -109,12 +120,18 @@ enum BuildProducts {
         return url.path
     }
 
-    static func path(_ name: String) -> String { self.directory + "/" + name }
+    public static func path(_ name: String) -> String { self.directory + "/" + name }
 
     /// A file in the repository, from this source file's place in it.
-    static func repositoryFile(_ relative: String, from file: String = #filePath) -> String {
+    public static func repositoryFile(_ relative: String, from file: String = #filePath) -> String {
         var url = URL(fileURLWithPath: file)
         while url.lastPathComponent != "Tests" { url.deleteLastPathComponent() }
         return url.deletingLastPathComponent().appendingPathComponent(relative).path
     }
+}
+
+/// A test's own failure with a message (a process that did not come up, an unexpected answer).
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
