@@ -3,67 +3,121 @@ import NIOConcurrencyHelpers
 
 /// A real process started by a test: its output is collected as it comes, and it is killed
 /// when the test lets go of it, so a failing test leaves nothing running.
+///
+/// Started with posix_spawn rather than Foundation's Process, which crashed here (in its
+/// `run()`) when tests started many processes at once. Pipes are close-on-exec, so a child never
+/// holds another child's pipe open.
 public final class ChildProcess: Sendable {
-    private static let launchLock = NIOLock()
-    private let process: Process
+    private let pid: pid_t
+    /// The exit status once reaped (`waitpid`), nil while running.
+    private let exitStatus = NIOLockedValueBox<Int32?>(nil)
     private let output: NIOLockedValueBox<String>
     private let errors: NIOLockedValueBox<String>
     public let command: String
 
     /// Starts `executable` with `arguments`; `input`, when given, is its whole standard input.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: [UInt8]? = nil) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        process.environment = env
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let stdin = input.map { _ in Pipe() }
-        process.standardInput = stdin ?? FileHandle.nullDevice
-        let output = NIOLockedValueBox("")
-        let errors = NIOLockedValueBox("")
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { output.withLockedValue { $0 += String(decoding: data, as: UTF8.self) } }
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
+        let stdout = try Self.pipe()
+        let stderr = try Self.pipe()
+        let stdin = try Self.pipe()
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr.write, 2)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
         }
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { errors.withLockedValue { $0 += String(decoding: data, as: UTF8.self) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        for fd in [stdin.read, stdout.write, stderr.write] { close(fd) }
+        guard result == 0 else {
+            for fd in [stdin.write, stdout.read, stderr.read] { close(fd) }
+            throw TestFailure("cannot start \(executable): \(String(cString: strerror(result)))")
         }
-        // Foundation's Process.run is not safe to call from several threads at once (seen
-        // here: a crash in its copy of the environment when tests start processes in parallel).
-        try Self.launchLock.withLock { try process.run() }
-        if let stdin, let input {
-            let writer = stdin.fileHandleForWriting
-            Thread.detachNewThread {
-                writer.write(Data(input))
-                try? writer.close()
-            }
-        }
-        self.process = process
-        self.output = output
-        self.errors = errors
+        self.pid = pid
+        self.output = Self.collect(stdout.read)
+        self.errors = Self.collect(stderr.read)
         self.command = ([executable] + arguments).joined(separator: " ")
+        let writer = stdin.write
+        Thread.detachNewThread {
+            if let input {
+                input.withUnsafeBytes { bytes in
+                    var offset = 0
+                    while offset < bytes.count {
+                        let written = Glibc.write(writer, bytes.baseAddress! + offset, bytes.count - offset)
+                        if written <= 0 { break }
+                        offset += written
+                    }
+                }
+            }
+            close(writer)
+        }
     }
 
     deinit {
         self.kill()
     }
 
+    /// Held while pipes are made close-on-exec and while spawning, so that no child is
+    /// spawned between a pipe's creation and its close-on-exec flag.
+    private static let spawnLock = NIOLock()
+
+    private static func pipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard Glibc.pipe(&fds) == 0 else { throw TestFailure("pipe failed: errno \(errno)") }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+
+    /// Reads `fd` to its end on a thread of its own, into the returned box.
+    private static func collect(_ fd: Int32) -> NIOLockedValueBox<String> {
+        let box = NIOLockedValueBox("")
+        Thread.detachNewThread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                let text = String(decoding: buffer[0..<count], as: UTF8.self)
+                box.withLockedValue { $0 += text }
+            }
+            close(fd)
+        }
+        return box
+    }
+
     public var standardOutput: String { self.output.withLockedValue { $0 } }
     public var standardError: String { self.errors.withLockedValue { $0 } }
-    public var isRunning: Bool { self.process.isRunning }
+
+    public var isRunning: Bool {
+        exitStatus.withLockedValue { status in
+            if status != nil { return false }
+            var raw: Int32 = 0
+            let reaped = waitpid(pid, &raw, WNOHANG)
+            guard reaped == pid else { return reaped == 0 }
+            // WIFEXITED: the low 7 bits are 0; otherwise report the signal as 128 + number.
+            status = raw & 0x7F == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+            return false
+        }
+    }
 
     /// Waits until standard output satisfies `condition`; false after `timeout`.
     public func waitForOutput(timeout: Duration = .seconds(20), _ condition: (String) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(self.standardOutput) { return true }
-            if !self.process.isRunning {
+            if !self.isRunning {
                 // Let the last output arrive.
                 try? await Task.sleep(for: .milliseconds(100))
                 return condition(self.standardOutput)
@@ -77,7 +131,7 @@ public final class ChildProcess: Sendable {
     /// process then killed).
     public func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
-        while self.process.isRunning {
+        while self.isRunning {
             if ContinuousClock.now >= deadline {
                 self.kill()
                 return nil
@@ -86,18 +140,21 @@ public final class ChildProcess: Sendable {
         }
         // The pipes may hold the last bytes still.
         try? await Task.sleep(for: .milliseconds(50))
-        return self.process.terminationStatus
+        return self.exitStatus.withLockedValue { $0 }
     }
 
     public func terminate() {
-        if self.process.isRunning { self.process.terminate() }
+        if self.isRunning { Glibc.kill(self.pid, SIGTERM) }
     }
 
+    /// SIGKILL, and waits until the process is gone.
     public func kill() {
-        if self.process.isRunning { Foundation.kill(self.process.processIdentifier, SIGKILL) }
+        guard self.isRunning else { return }
+        Glibc.kill(self.pid, SIGKILL)
+        while self.isRunning { usleep(1000) }
     }
 
-    public var processIdentifier: Int32 { self.process.processIdentifier }
+    public var processIdentifier: Int32 { self.pid }
 
     /// Runs a command to the end: exit status and standard output.
     public static func run(

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// A real etcd 3.4 (Debian etcd-server), one member on free 127.0.0.1 ports, its data in a
@@ -45,13 +46,22 @@ public struct EtcdServer {
     }
 }
 
-/// A TCP port that was free a moment ago (bound to port 0, then released).
+/// A TCP port that was free a moment ago. Chosen below Linux's ephemeral range (32768 and up),
+/// so that no outgoing connection of a parallel test takes it between the check and the bind,
+/// and never handed out twice in one test run.
 public enum FreePort {
+    private static let handedOut = NIOLockedValueBox<Set<Int>>([])
+
     public static func find() throws -> Int {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
-        let port = channel.localAddress!.port!
-        try channel.close().wait()
-        return port
+        for _ in 0..<1000 {
+            let port = Int.random(in: 20000..<32000)
+            let fresh = handedOut.withLockedValue { $0.insert(port).inserted }
+            guard fresh else { continue }
+            let group = MultiThreadedEventLoopGroup.singleton
+            guard let channel = try? ServerBootstrap(group: group).bind(host: "127.0.0.1", port: port).wait() else { continue }
+            try channel.close().wait()
+            return port
+        }
+        throw TestFailure("no free port found")
     }
 }

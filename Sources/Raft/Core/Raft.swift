@@ -123,7 +123,9 @@ struct Raft {
         }
         if heartbeatElapsed >= configuration.heartbeatTicks {
             heartbeatElapsed = 0
-            broadcastHeartbeat(readRound: 0)
+            // Carrying the newest read round still waiting means a lost acknowledgement of it
+            // is made up by the next heartbeat, instead of the reads waiting for their deadline.
+            broadcastHeartbeat(readRound: reads.rounds.last?.id ?? 0)
         }
     }
 

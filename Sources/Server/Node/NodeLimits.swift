@@ -10,3 +10,8 @@ public enum NodeLimits {
     /// Reads waiting for a read index or for the applied index to reach it.
     public static let waitingReadsMax = 65_536
 }
+
+extension NodeLimits {
+    /// How long a read index request may go unanswered before it is asked again (etcd: 500 ms).
+    public static let readRetryInterval: Duration = .milliseconds(500)
+}

@@ -48,6 +48,7 @@ public final class RaftNode: @unchecked Sendable {
         var id: UInt64
         var index: UInt64?
         var waiters: [ReadWaiter]
+        var requestedAt: ContinuousClock.Instant
     }
 
     /// Opens the member over its log and state environments; `start()` runs it.
@@ -168,6 +169,7 @@ public final class RaftNode: @unchecked Sendable {
                 node.tick()
                 nextTick = max(nextTick + tick, now)
                 expireDeadlines(now: now)
+                retryUnansweredReads(now: now)
             }
             handleReadies()
             removeCompactedHistory()
@@ -234,14 +236,31 @@ public final class RaftNode: @unchecked Sendable {
     }
 
     private func submitReads(_ reads: [ReadWaiter]) {
-        let id = nextReadBatch
-        nextReadBatch += 1
         do {
-            // The read's context is the batch ID, laid out as a proposal's ID is.
-            try node.readIndex(context: ProposalEnvelope.wrap(id: id, []))
-            readBatches.append(ReadBatch(id: id, index: nil, waiters: reads))
+            let id = try requestReadIndex()
+            readBatches.append(ReadBatch(id: id, index: nil, waiters: reads, requestedAt: .now))
         } catch {
             for read in reads { read.completion(.failure(Self.nodeError(error))) }
+        }
+    }
+
+    /// Asks the core for a read index under a fresh batch ID; the read's context is the batch
+    /// ID, laid out as a proposal's ID is.
+    private func requestReadIndex() throws(ProposalError) -> UInt64 {
+        let id = nextReadBatch
+        nextReadBatch += 1
+        try node.readIndex(context: ProposalEnvelope.wrap(id: id, []))
+        return id
+    }
+
+    /// A read index request or its answer can be lost on the way to or from the leader (a
+    /// dropped message, a leader change); batches still unanswered after `readRetryInterval`
+    /// ask again under a new ID, as etcd does, instead of waiting for their deadline.
+    private func retryUnansweredReads(now: ContinuousClock.Instant) {
+        for i in readBatches.indices where readBatches[i].index == nil && now - readBatches[i].requestedAt >= NodeLimits.readRetryInterval {
+            guard let id = try? requestReadIndex() else { continue }
+            readBatches[i].id = id
+            readBatches[i].requestedAt = now
         }
     }
 

@@ -81,9 +81,6 @@ final class ConcordCluster: @unchecked Sendable {
 
     func kill(_ index: Int) {
         members[index].process?.kill()
-        _ = members[index].process.map { process in
-            while process.isRunning { usleep(1000) }
-        }
     }
 
     /// SIGTERM, then waits for a clean exit; returns the exit status.

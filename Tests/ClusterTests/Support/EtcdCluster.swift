@@ -36,8 +36,9 @@ final class EtcdCluster: @unchecked Sendable {
             if health.status == 0 { return etcd }
             try await Task.sleep(for: .milliseconds(200))
         }
+        let logs = etcd.processes.map { String($0.standardError.suffix(1000)) }.joined(separator: "\n")
         etcd.stop()
-        throw TestFailure("etcd cluster did not become healthy")
+        throw TestFailure("etcd cluster did not become healthy: \(logs)")
     }
 
     private init(processes: [ChildProcess], endpoints: [String], directory: String) {
