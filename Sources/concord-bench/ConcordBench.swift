@@ -18,4 +18,9 @@ struct ConcordBench: AsyncParsableCommand {
             WatchLatencyCommand.self, LeaseKeepaliveCommand.self, ReportCommand.self,
         ]
     )
+
+    static func main() async {
+        let commands = Set(self.configuration.subcommands.map { $0._commandName })
+        await self.main(GlobalArgumentOrder.commandFirst(Array(CommandLine.arguments.dropFirst()), commands: commands))
+    }
 }
