@@ -99,7 +99,7 @@ struct HTMLReport {
             series.append(.init(name: "\(run.label) p99", color: self.color(index),
                                 points: slots.map { ($0.offsetSeconds + $0.widthSeconds / 2, $0.p99Seconds * 1000) }, dashed: true))
         }
-        return SVGLineChart(title: "Latency over time", xLabel: "seconds since the start", yLabel: "latency (ms)", series: series)
+        return SVGLineChart(title: "Latency over time", xLabel: "seconds since the start", yLabel: "latency (ms)", series: series, xFrom: 0)
     }
 
     private func throughputOverTime() -> SVGLineChart {
@@ -108,7 +108,7 @@ struct HTMLReport {
             return .init(name: run.label, color: self.color(index),
                          points: phase.timeSeries.map { ($0.offsetSeconds + $0.widthSeconds / 2, Double($0.requests) / $0.widthSeconds) })
         }
-        return SVGLineChart(title: "Throughput over time", xLabel: "seconds since the start", yLabel: "requests/s", series: series)
+        return SVGLineChart(title: "Throughput over time", xLabel: "seconds since the start", yLabel: "requests/s", series: series, xFrom: 0)
     }
 
     private func percentileCurve() -> SVGLineChart {

@@ -1,8 +1,9 @@
 import Histogram
 
-/// Latency over time: one small HDR histogram (2 significant digits) per time slot. Bounded:
-/// when `maximumSlots` are in use, neighbouring slots merge and the slot width doubles, so a
-/// run of any length keeps at most `maximumSlots` histograms (about 11 KB each).
+/// Latency over time: one small HDR histogram (2 significant digits) per time slot, 100 ms to
+/// begin with so that short runs still draw a curve. Bounded: when `maximumSlots` are in use,
+/// neighbouring slots merge and the slot width doubles, so a run of any length keeps at most
+/// `maximumSlots` histograms (about 11 KB each).
 struct LatencyTimeSeries {
     static let maximumSlots = 512
     /// Latencies above a minute count as a minute in the time series (the totals keep them exactly).
@@ -16,7 +17,7 @@ struct LatencyTimeSeries {
     }
 
     private let start: UInt64
-    private var slotNanoseconds: UInt64 = 1_000_000_000
+    private var slotNanoseconds: UInt64 = 100_000_000
     private var slots: [Slot] = []
 
     init(start: UInt64) {

@@ -21,6 +21,8 @@ struct SVGLineChart {
     var series: [Series]
     /// Ticks on the x axis; nil: five even ones.
     var xTicks: [Tick]?
+    /// Where the x axis starts when the points do not say (time axes start at 0).
+    var xFrom: Double?
     var width = 760.0
     var height = 320.0
 
@@ -28,7 +30,7 @@ struct SVGLineChart {
 
     func svg() -> String {
         let points = self.series.flatMap(\.points)
-        let xs = (self.xTicks?.map(\.value) ?? []) + points.map(\.x)
+        let xs = (self.xTicks?.map(\.value) ?? []) + points.map(\.x) + (self.xFrom.map { [$0] } ?? [])
         let minX = xs.min() ?? 0
         let maxX = max(xs.max() ?? 1, minX + 1e-9)
         let maxY = Self.niceCeiling(max(points.map(\.y).max() ?? 1, 1e-9))
@@ -62,6 +64,9 @@ struct SVGLineChart {
             let path = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
             let dash = line.dashed ? ##" stroke-dasharray="5 3""## : ""
             svg += ##"<polyline fill="none" stroke="\##(line.color)" stroke-width="1.8"\##(dash) points="\##(path)"><title>\##(Self.escape(line.name))</title></polyline>"##
+            if line.points.count == 1, let point = line.points.first {
+                svg += ##"<circle cx="\##(f(px(point.x)))" cy="\##(f(py(point.y)))" r="3" fill="\##(line.color)"/>"##
+            }
         }
         // Legend, top right.
         for (index, line) in self.series.enumerated() {
