@@ -105,8 +105,12 @@ struct HTMLReport {
     private func throughputOverTime() -> SVGLineChart {
         let series = self.runs.enumerated().compactMap { index, run -> SVGLineChart.Series? in
             guard let phase = Self.headline(run) else { return nil }
+            // The last slot ends with the phase, not with its full width.
             return .init(name: run.label, color: self.color(index),
-                         points: phase.timeSeries.map { ($0.offsetSeconds + $0.widthSeconds / 2, Double($0.requests) / $0.widthSeconds) })
+                         points: phase.timeSeries.map { slot in
+                             let width = max(min(slot.widthSeconds, phase.totalSeconds - slot.offsetSeconds), 1e-3)
+                             return (slot.offsetSeconds + width / 2, Double(slot.requests) / width)
+                         })
         }
         return SVGLineChart(title: "Throughput over time", xLabel: "seconds since the start", yLabel: "requests/s", series: series, xFrom: 0)
     }
