@@ -122,6 +122,24 @@ struct ConcordBenchTests {
         #expect(text.output.contains("[3]\trpc error: code = InvalidArgument desc = etcdserver: key is not provided"))
     }
 
+    @Test("over mutual TLS with --cacert, --cert and --key, as etcd's benchmark takes them")
+    func mutualTLS() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let etcd = try await EtcdServer.start(tls: certificates)
+        defer { etcd.stop() }
+        let output = try await ConcordBench.json([
+            "--endpoints", "https://\(etcd.endpoint)", "--cacert", certificates.ca, "--cert", certificates.clientCertificate,
+            "--key", certificates.clientKey, "--conns=2", "--clients=4", "put", "--total=100",
+        ])
+        #expect(try output.phase("put").succeeded == 100)
+        // Without a client certificate etcd refuses the connection: the run fails, saying so.
+        let refused = try await ConcordBench.run([
+            "--endpoints", etcd.endpoint, "--cacert", certificates.ca, "--dial-timeout=2s", "put", "--total=10",
+        ])
+        #expect(refused.status != 0)
+    }
+
     @Test("an endpoint that does not answer fails the run with a clear message")
     func unreachableEndpoint() async throws {
         let port = try FreePort.find()

@@ -2,7 +2,7 @@ import Foundation
 import NIOPosix
 
 /// A real etcd 3.4 (Debian etcd-server), one member on free 127.0.0.1 ports, its data in a
-/// fresh temporary directory that `stop()` removes.
+/// fresh temporary directory that `stop()` removes; with certificates, clients need mutual TLS.
 struct EtcdServer {
     let process: ChildProcess
     let clientPort: Int
@@ -10,11 +10,11 @@ struct EtcdServer {
 
     var endpoint: String { "127.0.0.1:\(self.clientPort)" }
 
-    static func start() async throws -> EtcdServer {
+    static func start(tls certificates: TestCertificates? = nil) async throws -> EtcdServer {
         let clientPort = try FreePort.find()
         let peerPort = try FreePort.find()
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-\(UUID().uuidString)").path
-        let client = "http://127.0.0.1:\(clientPort)"
+        let client = "\(certificates == nil ? "http" : "https")://127.0.0.1:\(clientPort)"
         let peer = "http://127.0.0.1:\(peerPort)"
         let process = try ChildProcess(
             "/usr/bin/etcd",
@@ -22,13 +22,23 @@ struct EtcdServer {
                 "--name", "bench-test", "--data-dir", dataDirectory, "--listen-client-urls", client,
                 "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster", "bench-test=\(peer)", "--log-level", "warn", "--logger", "zap",
-            ])
+            ]
+                + (certificates.map {
+                    [
+                        "--cert-file", $0.serverCertificate, "--key-file", $0.serverKey, "--trusted-ca-file", $0.ca,
+                        "--client-cert-auth",
+                    ]
+                } ?? []))
         let server = EtcdServer(process: process, clientPort: clientPort, dataDirectory: dataDirectory)
         // Generous: beside the rest of scripts/test both cores are busy, and etcd's health
         // check needs a leader and a committed read.
         let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
-            let health = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "3", "\(client)/health"])
+            let tlsArguments = certificates.map {
+                ["--cacert", $0.ca, "--cert", $0.clientCertificate, "--key", $0.clientKey]
+            } ?? []
+            let health = try await ChildProcess.run(
+                "/usr/bin/curl", ["-s", "--max-time", "3"] + tlsArguments + ["\(client)/health"])
             if health.output.contains(#""health":"true""#) { return server }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
