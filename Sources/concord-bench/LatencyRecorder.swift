@@ -8,6 +8,10 @@ import NIOConcurrencyHelpers
 final class LatencyRecorder: @unchecked Sendable {
     /// Latencies are kept in microseconds up to this bound (an hour); longer ones count as the bound.
     static let highestMicroseconds: UInt64 = 3_600_000_000
+    /// Distinct error texts kept; beyond them (messages that name each request, say) failures
+    /// count under ``otherErrors``, so a failing run cannot grow the table without bound.
+    static let maximumErrorKinds = 100
+    static let otherErrors = "(other errors)"
 
     let name: String
     private let lock = NIOLock()
@@ -49,7 +53,8 @@ final class LatencyRecorder: @unchecked Sendable {
     /// Records a failure, counted by `kind` (the error's text, as etcd's report counts them).
     func recordError(_ kind: String, at end: UInt64 = MonotonicClock.nanoseconds()) {
         self.lock.withLockVoid {
-            self.errors[kind, default: 0] += 1
+            let known = self.errors[kind] != nil || self.errors.count < Self.maximumErrorKinds - 1
+            self.errors[known ? kind : Self.otherErrors, default: 0] += 1
             self.failed += 1
             self.timeSeries.recordError(at: end)
         }

@@ -33,7 +33,6 @@ final class UnaryLoad: @unchecked Sendable {
     private var idle: [Int] = []
     private var startNanoseconds: UInt64 = 0
     private var finished: CheckedContinuation<Void, Never>?
-    private var done = false
     private var ticker: RepeatedTask?
 
     init(
