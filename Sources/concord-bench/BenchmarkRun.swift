@@ -25,7 +25,8 @@ struct BenchmarkRun {
         }
         await progress.finish()
         let phases = recorders.map { $0.result() }
-        let requests = phases.reduce(0) { $0 + $1.succeeded + $1.failed }
+        // Everything the client sent or received once: watch creations, puts and events count.
+        let requests = zip(recorders, phases).reduce(0) { $0 + ($1.0.isBreakdown ? 0 : $1.1.succeeded + $1.1.failed) }
         let client = meter.usage(requests: requests)
         await connections.close()
         let result = RunResult(

@@ -14,6 +14,8 @@ final class LatencyRecorder: @unchecked Sendable {
     static let otherErrors = "(other errors)"
 
     let name: String
+    /// A breakdown repeats requests another phase counts (mixed's reads and writes of all).
+    let isBreakdown: Bool
     private let lock = NIOLock()
     private var histogram = Histogram<UInt64>(
         lowestDiscernibleValue: 1, highestTrackableValue: LatencyRecorder.highestMicroseconds,
@@ -28,8 +30,9 @@ final class LatencyRecorder: @unchecked Sendable {
     private let startNanoseconds: UInt64
     private var endNanoseconds: UInt64?
 
-    init(name: String, start: UInt64 = MonotonicClock.nanoseconds()) {
+    init(name: String, isBreakdown: Bool = false, start: UInt64 = MonotonicClock.nanoseconds()) {
         self.name = name
+        self.isBreakdown = isBreakdown
         self.startNanoseconds = start
         self.timeSeries = LatencyTimeSeries(start: start)
     }

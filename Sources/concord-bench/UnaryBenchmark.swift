@@ -11,7 +11,7 @@ enum UnaryBenchmark {
         try await BenchmarkRun(global: global, benchmark: name).run {
             (connections: Connections, progress: ProgressSource) async throws -> [LatencyRecorder] in
             let recorder = LatencyRecorder(name: name)
-            let kindRecorders = kinds.map { LatencyRecorder(name: $0) }
+            let kindRecorders = kinds.map { LatencyRecorder(name: $0, isBreakdown: true) }
             await progress.track(recorder, total: total)
             var classify: (@Sendable (Int) -> LatencyRecorder)?
             if let kind {

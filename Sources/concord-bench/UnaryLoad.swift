@@ -72,7 +72,13 @@ final class UnaryLoad: @unchecked Sendable {
                 let ticker = self.connections.group.next().scheduleRepeatedTask(
                     initialDelay: .zero, delay: min(period, .milliseconds(1))
                 ) { _ in self.tick() }
-                self.lock.withLockVoid { self.ticker = ticker }
+                // The ticker's first turns may already have finished a short run.
+                let finishedAlready = self.lock.withLock { () -> Bool in
+                    if self.finished == nil { return true }
+                    self.ticker = ticker
+                    return false
+                }
+                if finishedAlready { ticker.cancel() }
             }
             for launch in launches { self.launch(client: launch.client, index: launch.index) }
         }
@@ -106,8 +112,7 @@ final class UnaryLoad: @unchecked Sendable {
 
     private func launch(client: Int, index: Int) {
         let start = self.rate == nil ? MonotonicClock.nanoseconds() : self.dueTime(of: index)
-        let grpc = self.connections.client(for: client)
-        self.issue(index, grpc) { failure in
+        self.issue(index, self.connections.client(for: client)) { failure in
             let end = MonotonicClock.nanoseconds()
             let kind = self.classify?(index)
             if let failure {
@@ -117,11 +122,11 @@ final class UnaryLoad: @unchecked Sendable {
                 self.recorder.record(start: start, end: end)
                 kind?.record(start: start, end: end)
             }
-            self.completed(client: client, at: end, afterFailure: failure != nil, on: grpc)
+            self.completed(client: client, at: end, afterFailure: failure != nil)
         }
     }
 
-    private func completed(client: Int, at now: UInt64, afterFailure: Bool, on grpc: GRPCClient) {
+    private func completed(client: Int, at now: UInt64, afterFailure: Bool) {
         var nextIndex: Int?
         var continuation: CheckedContinuation<Void, Never>?
         var ticker: RepeatedTask?
