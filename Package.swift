@@ -11,12 +11,14 @@ let package = Package(
         .library(name: "EtcdAPI", targets: ["EtcdAPI"]),
         .library(name: "GRPCWire", targets: ["GRPCWire"]),
         .library(name: "Transport", targets: ["Transport"]),
+        .executable(name: "concordctl", targets: ["concordctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         .target(name: "Raft"),
@@ -103,6 +105,25 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // etcdctl v3's everyday commands, flags and output over GRPCWire (SPEC F17).
+        .executableTarget(
+            name: "concordctl",
+            dependencies: [
+                "GRPCWire", "EtcdAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "ConcordctlTests",
+            dependencies: [
+                "concordctl",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

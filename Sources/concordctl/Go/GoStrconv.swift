@@ -1,0 +1,58 @@
+/// Number parsing with Go's `strconv` rules and error texts: etcdctl prints those errors
+/// verbatim (`bad lease ID (strconv.ParseInt: parsing "zz": invalid syntax), expecting ID in Hex`).
+enum GoStrconv {
+    struct NumberError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `strconv.ParseInt(text, radix, 64)`: an optional sign, then digits of the radix.
+    static func parseInt(_ text: String, radix: Int = 10) throws(NumberError) -> Int64 {
+        var digits = Substring(text)
+        var negative = false
+        if let sign = digits.first, sign == "+" || sign == "-" {
+            negative = sign == "-"
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ Self.isDigit($0, radix: radix) }) else {
+            throw NumberError(description: "strconv.ParseInt: parsing \(GoQuote.quote(text)): invalid syntax")
+        }
+        let limit: UInt64 = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
+        guard let magnitude = UInt64(digits, radix: radix), magnitude <= limit else {
+            throw NumberError(description: "strconv.ParseInt: parsing \(GoQuote.quote(text)): value out of range")
+        }
+        return negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude)
+    }
+
+    /// `strconv.ParseUint(text, radix, 64)`: digits of the radix, no sign.
+    static func parseUInt(_ text: String, radix: Int = 10) throws(NumberError) -> UInt64 {
+        guard !text.isEmpty, text.allSatisfy({ Self.isDigit($0, radix: radix) }) else {
+            throw NumberError(description: "strconv.ParseUint: parsing \(GoQuote.quote(text)): invalid syntax")
+        }
+        guard let value = UInt64(text, radix: radix) else {
+            throw NumberError(description: "strconv.ParseUint: parsing \(GoQuote.quote(text)): value out of range")
+        }
+        return value
+    }
+
+    private static func isDigit(_ character: Character, radix: Int) -> Bool {
+        character.isASCII && Int(String(character), radix: radix) != nil
+    }
+}
+
+/// Go's `%x`, `%016x` and `%16x` of an ID.
+enum GoHex {
+    static func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+    static func hex(_ value: Int64) -> String { String(UInt64(bitPattern: value), radix: 16) }
+
+    /// `%016x`: zero-padded to 16 digits (lease IDs).
+    static func zeroPadded(_ value: Int64) -> String {
+        let digits = self.hex(value)
+        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
+    }
+
+    /// `%16x`: space-padded to 16 columns (member and cluster IDs in `member` messages).
+    static func spacePadded(_ value: UInt64) -> String {
+        let digits = self.hex(value)
+        return String(repeating: " ", count: max(0, 16 - digits.count)) + digits
+    }
+}
