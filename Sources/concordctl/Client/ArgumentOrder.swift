@@ -1,9 +1,10 @@
-/// etcdctl takes global flags before the command (`etcdctl --endpoints=… get k`); the argument
-/// parser reads a command's options only after its name. This moves flags written before the
-/// command path to just behind it, leaving everything else where it was (an argument after
-/// `--` must stay after it).
+/// etcdctl takes flags anywhere, the global ones before the command too
+/// (`etcdctl --endpoints=… get k`, `etcdctl endpoint --cluster status`); the argument parser
+/// reads a command's options only after the command's name. This moves the flags written
+/// before or inside the command path to just behind it, leaving everything else where it was
+/// (an argument after `--` must stay after it).
 enum ArgumentOrder {
-    /// Global options that take a value in the next argument when not written `--name=value`.
+    /// Options that take a value in the next argument when not written `--name=value`.
     private static let valueOptions: Set<String> = [
         "--endpoints", "--dial-timeout", "--command-timeout", "--cacert", "--cert", "--key", "--write-out", "-w",
     ]
@@ -12,20 +13,25 @@ enum ArgumentOrder {
     private static let groups: Set<String> = ["endpoint", "member", "snapshot", "alarm", "lease"]
 
     static func commandFirst(_ arguments: [String]) -> [String] {
-        var leading: [String] = []
+        var path: [String] = []
+        var options: [String] = []
         var index = arguments.startIndex
-        while index < arguments.endIndex, arguments[index].hasPrefix("-"), arguments[index] != "--" {
-            leading.append(arguments[index])
-            if Self.valueOptions.contains(arguments[index]), index + 1 < arguments.endIndex {
-                leading.append(arguments[index + 1])
-                index += 1
+        func isComplete() -> Bool {
+            path.count == 2 || (path.count == 1 && !Self.groups.contains(path[0]))
+        }
+        while index < arguments.endIndex, !isComplete(), arguments[index] != "--" {
+            let argument = arguments[index]
+            if argument.hasPrefix("-") {
+                options.append(argument)
+                if Self.valueOptions.contains(argument), index + 1 < arguments.endIndex {
+                    options.append(arguments[index + 1])
+                    index += 1
+                }
+            } else {
+                path.append(argument)
             }
             index += 1
         }
-        var rest = Array(arguments[index...])
-        guard !leading.isEmpty, let command = rest.first else { return arguments }
-        let pathLength = Self.groups.contains(command) && rest.count > 1 && !rest[1].hasPrefix("-") ? 2 : 1
-        rest.insert(contentsOf: leading, at: pathLength)
-        return rest
+        return path + options + arguments[index...]
     }
 }

@@ -24,18 +24,3 @@ struct Member: AsyncParsableCommand {
         return text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
     }
 }
-
-struct MemberList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Lists all members in the cluster")
-
-    @OptionGroup var global: GlobalOptions
-
-    func run() async throws {
-        let settings = try self.global.settings()
-        try await EtcdConnection.with(settings) { connection in
-            let response = try await connection.call(
-                EtcdMethod.memberList, Etcdserverpb_MemberListRequest(), as: Etcdserverpb_MemberListResponse.self)
-            Terminal.write(try settings.printer.memberList(response))
-        }
-    }
-}

@@ -4,6 +4,9 @@ import ArgumentParser
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Prints the version of concordctl")
 
+    /// etcdctl accepts the global flags with every command, this one too, and ignores them here.
+    @OptionGroup var global: GlobalOptions
+
     static let clientVersion = "0.1.0"
     static let apiVersion = "3.4"
 

@@ -1,20 +1,5 @@
 import EtcdAPI
 
-/// One endpoint's answer, as `endpoint status`, `endpoint hashkv` and `endpoint health` print it.
-struct EndpointResult<Response> {
-    let endpoint: String
-    let response: Response
-}
-
-/// What `endpoint health` found at one endpoint.
-struct EndpointHealth {
-    let endpoint: String
-    let isHealthy: Bool
-    /// Go's duration text of how long the check took.
-    let took: String
-    let error: String
-}
-
 /// member, endpoint, alarm and move-leader output.
 extension Printer {
     func memberList(_ response: Etcdserverpb_MemberListResponse) throws -> Text {

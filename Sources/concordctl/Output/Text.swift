@@ -1,5 +1,3 @@
-import Foundation
-
 /// Output built up as bytes and written at once. Keys and values are arbitrary bytes, and
 /// etcdctl prints them as they are: nothing here goes through a String that would replace
 /// invalid UTF-8.
@@ -29,24 +27,4 @@ struct Text {
     }
 
     var isEmpty: Bool { self.bytes.isEmpty }
-}
-
-/// The process's standard output and error, unbuffered: a watch's events must reach a pipe as
-/// they arrive.
-enum Terminal {
-    static func write(_ text: Text) {
-        guard !text.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(text.bytes))
-    }
-
-    static func writeError(_ text: Text) {
-        guard !text.isEmpty else { return }
-        FileHandle.standardError.write(Data(text.bytes))
-    }
-
-    static func error(_ line: String) {
-        var text = Text()
-        text.line(line)
-        self.writeError(text)
-    }
 }

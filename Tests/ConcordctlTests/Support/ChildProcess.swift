@@ -7,6 +7,9 @@ final class ChildProcess: Sendable {
     private let process: Process
     private let output: NIOLockedValueBox<String>
     private let errors: NIOLockedValueBox<String>
+    /// The read ends of standard output and error, closed once the process is over: a test
+    /// run starts hundreds of processes, and open pipes would pile up.
+    private let readEnds: [(FileHandle, NIOLockedValueBox<String>)]
 
     /// Starts `executable` with `arguments`; `input`, when given, is its whole standard input.
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws {
@@ -32,7 +35,7 @@ final class ChildProcess: Sendable {
             let data = handle.availableData
             if !data.isEmpty { errors.withLockedValue { $0 += String(decoding: data, as: UTF8.self) } }
         }
-        try process.run()
+        try Self.launching.withLock { try process.run() }
         if let stdin, let input {
             stdin.fileHandleForWriting.write(Data(input.utf8))
             try stdin.fileHandleForWriting.close()
@@ -40,10 +43,32 @@ final class ChildProcess: Sendable {
         self.process = process
         self.output = output
         self.errors = errors
+        self.readEnds = [(stdout.fileHandleForReading, output), (stderr.fileHandleForReading, errors)]
     }
+
+    /// Foundation's `Process.run()` crashes (in its argument copying) when tests start processes
+    /// from several threads at once, so starts take turns.
+    private static let launching = NIOLock()
 
     deinit {
         self.kill()
+        for (handle, _) in self.readEnds {
+            handle.readabilityHandler = nil
+            try? handle.close()
+        }
+    }
+
+    /// Reads what is left in the pipes of a process that is over, and closes them.
+    private func closePipes() async {
+        for (handle, _) in self.readEnds { handle.readabilityHandler = nil }
+        // A handler already running finishes its append first.
+        try? await Task.sleep(for: .milliseconds(20))
+        for (handle, text) in self.readEnds {
+            if let rest = try? handle.readToEnd(), !rest.isEmpty {
+                text.withLockedValue { $0 += String(decoding: rest, as: UTF8.self) }
+            }
+            try? handle.close()
+        }
     }
 
     var standardOutput: String { self.output.withLockedValue { $0 } }
@@ -75,8 +100,7 @@ final class ChildProcess: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(10))
         }
-        // The pipes may hold the last bytes still.
-        try? await Task.sleep(for: .milliseconds(30))
+        await self.closePipes()
         return self.process.terminationStatus
     }
 

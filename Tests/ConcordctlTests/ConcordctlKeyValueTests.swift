@@ -3,7 +3,7 @@ import Testing
 /// put, get and del through etcdctl 3.4 and concordctl against the same server: same standard
 /// output, same errors, same exit statuses, for every flag and output format.
 @Suite("put, get and del as etcdctl does them")
-struct KeyValueTests {
+struct ConcordctlKeyValueTests {
     static let setup: [Step] = [
         Step(["put", "foo", "bar"]),
         Step(["put", "foo", "baz", "--prev-kv"]),

@@ -3,7 +3,7 @@ import Testing
 /// lease commands through etcdctl 3.4 and concordctl. A lease's ID is new each run, so it is
 /// captured from `lease grant` and shown as `{lease}`; remaining TTLs may differ by a second.
 @Suite("lease as etcdctl does it")
-struct LeaseTests {
+struct ConcordctlLeaseTests {
     static func grant(_ ttl: String, name: String) -> Step {
         var step = Step(["lease", "grant", ttl])
         step.capture = { output in

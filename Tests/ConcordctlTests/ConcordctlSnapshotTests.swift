@@ -4,7 +4,7 @@ import Testing
 /// snapshot save through etcdctl 3.4 and concordctl: the same messages, and a file that
 /// etcdctl's own `snapshot status` reads.
 @Suite("snapshot save as etcdctl does it")
-struct SnapshotTests {
+struct ConcordctlSnapshotTests {
     @Test("snapshot save writes a file that etcdctl snapshot status accepts, with etcdctl's messages")
     func save() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concordctl-snapshot-\(UUID().uuidString)")

@@ -3,7 +3,7 @@ import Testing
 /// txn through etcdctl 3.4 and concordctl: the same transaction text on standard input gives
 /// the same result, in every format, and the same errors for malformed input.
 @Suite("txn as etcdctl does it")
-struct TxnTests {
+struct ConcordctlTxnTests {
     @Test("transactions from standard input, interactive or not, print what etcdctl prints")
     func transactions() async throws {
         let succeeding = """

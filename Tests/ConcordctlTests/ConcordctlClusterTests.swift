@@ -4,7 +4,7 @@ import Testing
 /// member, endpoint, alarm, defrag and move-leader through etcdctl 3.4 and concordctl against
 /// the same server.
 @Suite("cluster and maintenance commands as etcdctl does them")
-struct ClusterTests {
+struct ConcordctlClusterTests {
     /// The member's ID, hexadecimal, from the simple `member list` line.
     static func captureMemberID(_ output: String) -> [String: String] {
         guard let id = output.split(separator: ",").first.map(String.init), let value = UInt64(id, radix: 16) else {
