@@ -26,7 +26,6 @@ struct ConcordctlWatchTests {
             Self.watch(["w2", "--rev=1"], lines: 3),
             Self.watch(["live", "--rev=6"], lines: 6, meanwhile: [["put", "live", "1"], ["put", "live", "2"]]),
             Step(["watch"]),
-            Step(["watch", "a", "b", "c"]),
             Step(["watch", "a", "b", "--prefix"]),
             Step(["compaction", "4"]),
             Step(["watch", "w", "--prefix", "--rev=1"]),

@@ -39,7 +39,7 @@ struct Del: AsyncParsableCommand {
             throw .badArgs("`--prefix` and `--from-key` cannot be set at the same time, choose one")
         }
         if self.arguments.count > 1 && (self.prefix || self.fromKey) {
-            throw .badArgs("too many arguments, only accept one argument when `--prefix` or `--from-key` is set.")
+            throw .badArgs("too many arguments, only accept one argument when `--prefix` or `--from-key` is set")
         }
         var request = Etcdserverpb_DeleteRangeRequest()
         (request.key, request.rangeEnd) = KeyRange.resolve(

@@ -69,7 +69,7 @@ struct Get: AsyncParsableCommand {
         default: throw CtlError(.badFeature, "unknown consistency flag \(GoQuote.quote(self.consistency))")
         }
         if self.arguments.count > 1 && (self.prefix || self.fromKey) {
-            throw .badArgs("too many arguments, only accept one argument when `--prefix` or `--from-key` is set.")
+            throw .badArgs("too many arguments, only accept one argument when `--prefix` or `--from-key` is set")
         }
         (request.key, request.rangeEnd) = KeyRange.resolve(
             key: key, rangeEnd: self.arguments.count > 1 ? self.arguments[1] : nil, prefix: self.prefix,

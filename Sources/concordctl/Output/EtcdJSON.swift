@@ -76,11 +76,12 @@ enum EtcdJSON {
         return object.value
     }
 
-    /// clientv3's `WatchResponse`: a plain Go struct, so its fields are neither renamed nor omitted.
+    /// clientv3's `WatchResponse`: a plain Go struct, so its fields are neither renamed nor
+    /// omitted; clientv3 always makes its event list, so no events is `[]`.
     static func watch(_ response: Etcdserverpb_WatchResponse) -> JSONValue {
         .object([
             ("Header", self.header(response.header)),
-            ("Events", response.events.isEmpty ? JSONValue.null : JSONValue.array(response.events.map(Self.event))),
+            ("Events", JSONValue.array(response.events.map(Self.event))),
             ("CompactRevision", .int(response.compactRevision)),
             ("Canceled", .bool(response.canceled)),
             ("Created", .bool(response.created)),

@@ -26,7 +26,8 @@ struct Step: Sendable {
     var stopAfterLines: Int?
     /// Puts the global `--endpoints` flag first; off for steps that name their own endpoints.
     var usesServerEndpoint = true
-    /// Replaces what legitimately differs between two runs (a duration), in both outputs.
+    /// Replaces what legitimately differs between two runs (a duration), in both outputs, after
+    /// the captured values were replaced by their names.
     var normalize: @Sendable (String) -> String = { $0 }
     /// Runs after the command, for each client (to look at a file it wrote, say).
     var check: (@Sendable (Client) async throws -> Void)?
@@ -101,6 +102,8 @@ struct Comparison: Sendable {
                     outcome.output = outcome.output.replacingOccurrences(of: value, with: "{\(name)}")
                     outcome.errors = outcome.errors.replacingOccurrences(of: value, with: "{\(name)}")
                 }
+                outcome.output = step.normalize(outcome.output)
+                outcome.errors = step.normalize(outcome.errors)
                 outcomes.append(outcome)
                 try await step.check?(client)
             }
@@ -135,6 +138,6 @@ struct Comparison: Sendable {
         }
         let errors = child.standardError.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix(#"{"level":"#) }.joined(separator: "\n")
-        return Outcome(status: status, output: step.normalize(child.standardOutput), errors: step.normalize(errors))
+        return Outcome(status: status, output: child.standardOutput, errors: errors)
     }
 }
