@@ -91,7 +91,7 @@ struct ConcordctlClusterTests {
         let closed = "127.0.0.1:\(try FreePort.find())"
         let endpoints = "--endpoints=\(comparison.endpoint),\(closed)"
         var steps = [["endpoint", "status"], ["endpoint", "hashkv"], ["endpoint", "health"]].map {
-            var step = Step([endpoints, "--command-timeout=1s"] + $0)
+            var step = Step([endpoints, "--command-timeout=2s"] + $0)
             step.usesServerEndpoint = false
             step.normalize = Self.withoutDurations
             return step

@@ -31,23 +31,34 @@ struct EndpointHealthCommand: AsyncParsableCommand {
 
     private static func check(_ endpoint: String, settings: Settings) async -> EndpointHealth {
         let start = ContinuousClock.now
-        func took() -> String { GoDuration.format(nanoseconds: Int64((ContinuousClock.now - start) / .nanoseconds(1))) }
-        let connection: EtcdConnection
         do {
-            connection = try EtcdConnection(settings, endpoints: [endpoint])
+            return try await EtcdConnection.with(settings, endpoints: [endpoint]) { connection in
+                await Self.probe(endpoint, connection, since: start)
+            }
         } catch {
-            return EndpointHealth(endpoint: endpoint, isHealthy: false, took: took(), error: error.message)
+            return EndpointHealth(
+                endpoint: endpoint, isHealthy: false, took: Self.took(since: start), error: CtlError.text(of: error))
         }
-        defer { Task { await connection.close() } }
+    }
+
+    /// Go's duration text of the time since `start`.
+    private static func took(since start: ContinuousClock.Instant) -> String {
+        GoDuration.format(nanoseconds: Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+    }
+
+    private static func probe(
+        _ endpoint: String, _ connection: EtcdConnection, since start: ContinuousClock.Instant
+    ) async -> EndpointHealth {
         var range = Etcdserverpb_RangeRequest()
         range.key = Data("health".utf8)
         do {
             let _: Etcdserverpb_RangeResponse = try await connection.callStatus(EtcdMethod.range, range)
         } catch where error.code != .permissionDenied {
             // Permission denied still went through consensus: the endpoint is healthy.
-            return EndpointHealth(endpoint: endpoint, isHealthy: false, took: took(), error: CtlError.text(of: error))
+            return EndpointHealth(
+                endpoint: endpoint, isHealthy: false, took: Self.took(since: start), error: CtlError.text(of: error))
         } catch {}
-        let elapsed = took()
+        let elapsed = Self.took(since: start)
         var alarms = Etcdserverpb_AlarmRequest()
         alarms.action = .get
         do {

@@ -4,10 +4,7 @@ import EtcdAPI
 extension Printer {
     func memberList(_ response: Etcdserverpb_MemberListResponse) throws -> Text {
         switch self.format {
-        case .simple:
-            var text = Text()
-            for row in Self.memberRows(response.members) { text.line(row.joined(separator: ", ")) }
-            return text
+        case .simple: return Self.commaSeparated(Self.memberRows(response.members))
         case .json:
             return self.json(
                 EtcdJSON.members(header: response.hasHeader ? response.header : nil, members: response.members))
@@ -29,6 +26,13 @@ extension Printer {
             return table.rendered
         case .protobuf: return try self.protobuf(response)
         }
+    }
+
+    /// The simple format of a table: each row's cells joined by ", ".
+    private static func commaSeparated(_ rows: [[String]]) -> Text {
+        var text = Text()
+        for row in rows { text.line(row.joined(separator: ", ")) }
+        return text
     }
 
     private static func memberRows(_ members: [Etcdserverpb_Member]) -> [[String]] {
@@ -68,10 +72,7 @@ extension Printer {
             ]
         }
         switch self.format {
-        case .simple:
-            var text = Text()
-            for row in rows { text.line(row.joined(separator: ", ")) }
-            return text
+        case .simple: return Self.commaSeparated(rows)
         case .json:
             let list: [JSONValue] = statuses.map { (status: EndpointResult<Etcdserverpb_StatusResponse>) -> JSONValue in
                 JSONValue.object([("Endpoint", JSONValue.string(status.endpoint)), ("Status", EtcdJSON.status(status.response))])
@@ -108,10 +109,7 @@ extension Printer {
     func endpointHashKV(_ hashes: [EndpointResult<Etcdserverpb_HashKVResponse>]) throws -> Text {
         let rows: [[String]] = hashes.map { [$0.endpoint, String($0.response.hash)] }
         switch self.format {
-        case .simple:
-            var text = Text()
-            for row in rows { text.line(row.joined(separator: ", ")) }
-            return text
+        case .simple: return Self.commaSeparated(rows)
         case .json:
             let list: [JSONValue] = hashes.map { (hash: EndpointResult<Etcdserverpb_HashKVResponse>) -> JSONValue in
                 JSONValue.object([("Endpoint", JSONValue.string(hash.endpoint)), ("HashKV", EtcdJSON.hashKV(hash.response))])
