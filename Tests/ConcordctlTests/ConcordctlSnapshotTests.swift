@@ -7,7 +7,8 @@ import Testing
 struct ConcordctlSnapshotTests {
     @Test("snapshot save writes a file that etcdctl snapshot status accepts, with etcdctl's messages")
     func save() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concordctl-snapshot-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("concordctl-snapshot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("backup.db").path

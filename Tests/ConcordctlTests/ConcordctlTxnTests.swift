@@ -68,7 +68,9 @@ struct ConcordctlTxnTests {
             "\n\nget \"\"\n\n\n",
             "",
         ]
-        try await Comparison().expectSameOutcomes(
-            inputs.map { Step(["txn"], input: $0) } + [Step(["txn", "extra"], input: "\n\n\n"), Step(["txn", "-w", "table"], input: "\n\n\n")])
+        let commandLineErrors = [
+            Step(["txn", "extra"], input: "\n\n\n"), Step(["txn", "-w", "table"], input: "\n\n\n"),
+        ]
+        try await Comparison().expectSameOutcomes(inputs.map { Step(["txn"], input: $0) } + commandLineErrors)
     }
 }

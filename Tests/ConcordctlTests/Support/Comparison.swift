@@ -52,7 +52,9 @@ struct Outcome: Equatable, Sendable, CustomStringConvertible {
     var output: String
     var errors: String
 
-    var description: String { "status \(self.status.map(String.init) ?? "none")\n--- stdout\n\(self.output)--- stderr\n\(self.errors)" }
+    var description: String {
+        "status \(self.status.map(String.init) ?? "none")\n--- stdout\n\(self.output)--- stderr\n\(self.errors)"
+    }
 }
 
 /// Runs the same steps through etcdctl and through concordctl, each against its own fresh
@@ -62,7 +64,7 @@ struct Comparison: Sendable {
     let clientPort: Int
     let peerPort: Int
 
-    init(server: ServerUnderTest = .etcd) throws {
+    init(server: ServerUnderTest = .default) throws {
         self.server = server
         self.clientPort = try FreePort.find()
         self.peerPort = try FreePort.find()
@@ -129,7 +131,9 @@ struct Comparison: Sendable {
         }
         let status: Int32?
         if let lines = step.stopAfterLines {
-            _ = await child.waitForOutput(timeout: .seconds(10)) { $0.split(separator: "\n", omittingEmptySubsequences: false).count > lines }
+            _ = await child.waitForOutput(timeout: .seconds(10)) {
+                $0.split(separator: "\n", omittingEmptySubsequences: false).count > lines
+            }
             child.kill()
             _ = await child.waitForExit(timeout: .seconds(5))
             status = nil

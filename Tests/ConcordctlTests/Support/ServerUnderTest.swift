@@ -6,8 +6,12 @@ import NIOPosix
 /// started the same way gets the same member and cluster IDs, the same term and the same
 /// revisions, so both clients see the same answers, writes included.
 ///
-/// `etcd` is Debian's etcd 3.4; Concord's server plugs in here with a launcher of its own.
+/// `etcd` is Debian's etcd 3.4; Concord's server plugs in here with a launcher of its own, and
+/// becomes the one every comparison uses by changing ``default``.
 struct ServerUnderTest: Sendable {
+    /// The server every ``Comparison`` runs against unless told otherwise.
+    static let `default` = ServerUnderTest.etcd
+
     let name: String
     /// Starts one member listening for clients on `clientPort` (and peers on `peerPort`), its
     /// data in `dataDirectory`; returns when it serves requests.
