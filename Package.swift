@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "EtcdAPI", targets: ["EtcdAPI"]),
         .library(name: "GRPCWire", targets: ["GRPCWire"]),
         .library(name: "Transport", targets: ["Transport"]),
+        .executable(name: "concordctl", targets: ["concordctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -144,6 +145,25 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // etcdctl v3's everyday commands, flags and output over GRPCWire (SPEC F17).
+        .executableTarget(
+            name: "concordctl",
+            dependencies: [
+                "GRPCWire", "EtcdAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "ConcordctlTests",
+            dependencies: [
+                "concordctl",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]
