@@ -1,0 +1,100 @@
+import Foundation
+import Raft
+import Server
+import Storage
+import Testing
+
+@Suite("Automatic snapshots, log compaction and catching up through a snapshot", .serialized)
+struct SnapshotCatchUpTests {
+    /// Puts `count` keys through `member`, `concurrency` at a time.
+    static func write(_ count: Int, through member: TestMember, prefix: String, concurrency: Int = 64) async throws {
+        let node = member.node
+        for start in stride(from: 0, to: count, by: concurrency) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in start..<min(start + concurrency, count) {
+                    group.addTask { _ = try await node.propose(Array("\(prefix)\(i)=value \(i)".utf8), timeout: .seconds(10)) }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test("a member cut off while the others write thousands of entries catches up through a snapshot, holds the same key space, and serves it after a restart")
+    func cutOffMemberCatchesUp() async throws {
+        let directories = (0..<3).map { _ in temporaryDirectory() }
+        defer { for directory in directories { try? FileManager.default.removeItem(atPath: directory) } }
+        let peers = InMemoryPeers()
+        let voters: [NodeID] = [1, 2, 3]
+        let policy = SnapshotPolicy(count: 300, catchUpEntries: 100)
+        let members = try voters.map {
+            try TestMember(id: $0, voters: voters, directory: directories[Int($0) - 1], peers: peers, snapshots: policy)
+        }
+        #expect(await eventually { members.contains { $0.node.status.role == .leader } })
+        let leader = members.first { $0.node.status.role == .leader }!
+        let lagging = members.first { $0 !== leader }!
+        let others = members.filter { $0 !== lagging }
+
+        try await Self.write(100, through: leader, prefix: "before/")
+        #expect(await eventually { lagging.node.status.appliedIndex == leader.node.status.appliedIndex })
+        peers.cutOff(lagging.id)
+        try await Self.write(3_000, through: leader, prefix: "while/")
+
+        // The others snapshotted and compacted their logs past everything the lagging member holds.
+        let laggingApplied = lagging.node.status.appliedIndex
+        #expect(await eventually { others.allSatisfy { $0.node.status.firstIndex > laggingApplied + 1 } })
+        #expect(others.allSatisfy { !$0.reports.created.isEmpty && $0.reports.failures.isEmpty })
+        #expect(others.allSatisfy { (1...SnapshotDirectory.filesKept).contains($0.snapshotFiles.count) })
+
+        peers.reconnect(lagging.id)
+        #expect(await eventually(.seconds(30)) { lagging.node.status.appliedIndex == leader.node.status.appliedIndex })
+        #expect(!lagging.reports.installed.isEmpty, "the lagging member caught up through a snapshot, not the log")
+        #expect(lagging.reports.failures.isEmpty)
+        #expect(lagging.node.status.firstIndex > laggingApplied + 1)
+        let expected = try leader.store.hashKV(revision: 0)
+        for member in members { #expect(try member.store.hashKV(revision: 0) == expected) }
+        #expect(try lagging.value("while/2999") == "value 2999")
+        #expect(try lagging.value("before/0") == "value 0")
+
+        // It goes on from the log after the snapshot.
+        let after = try await leader.node.propose(Array("after=snapshot".utf8), timeout: .seconds(10))
+        #expect(await eventually { lagging.node.status.appliedIndex >= after.index })
+        #expect(try lagging.value("after") == "snapshot")
+
+        // A restart serves the installed state at once, with nothing to finish.
+        let applied = lagging.node.status.appliedIndex
+        let installedBefore = lagging.reports.installed.count
+        lagging.stop(peers: peers)
+        try lagging.restart(voters: voters, peers: peers)
+        #expect(try lagging.store.status().applied.index == applied)
+        #expect(try lagging.value("while/1234") == "value 1234")
+        #expect(lagging.reports.installed.count == installedBefore)
+        #expect(await eventually { lagging.node.status.appliedIndex == leader.node.status.appliedIndex })
+        #expect(try lagging.store.hashKV(revision: 0) == leader.store.hashKV(revision: 0))
+        for member in members { member.stop(peers: peers) }
+    }
+
+    @Test("a member whose state is behind its log's snapshot (an installation cut short by a crash) rebuilds it from the file at start and replays the rest")
+    func interruptedInstallationFinishesAtStart() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let peers = InMemoryPeers()
+        let member = try TestMember(id: 1, voters: [1], directory: directory, peers: peers,
+                                    snapshots: SnapshotPolicy(count: 200, catchUpEntries: 50))
+        #expect(await eventually { member.node.status.role == .leader })
+        try await Self.write(1_000, through: member, prefix: "k/")
+        #expect(await eventually { member.node.status.firstIndex > 1 })
+        let expected = try member.store.hashKV(revision: 0)
+        let applied = member.node.status.appliedIndex
+        member.stop(peers: peers)
+
+        // The state as a crash between the log's step and the state's step leaves it: the log
+        // starts after its snapshot, the state environment holds nothing of it.
+        try FileManager.default.removeItem(atPath: DataDirectory(directory).statePath)
+        try member.restart(voters: [1], peers: peers)
+        #expect(member.reports.installed.count == 1, "the state was rebuilt from the snapshot file")
+        #expect(await eventually { member.node.status.appliedIndex == applied })
+        #expect(try member.store.hashKV(revision: 0) == expected)
+        #expect(try member.value("k/999") == "value 999")
+        member.stop(peers: peers)
+    }
+}
