@@ -43,8 +43,11 @@ extension RaftNode {
     /// is the state's only writer, so nothing moves it while the copy starts) and leaves the
     /// rest to another thread.
     func maybeStartSnapshot() {
-        guard creation == nil, appliedIndex >= lastSnapshotAttempt + configuration.snapshotCount else { return }
+        let due = appliedIndex >= lastSnapshotAttempt + configuration.snapshotCount
+            || (snapshotFileMissing && appliedIndex > lastSnapshotAttempt)
+        guard creation == nil, due else { return }
         lastSnapshotAttempt = appliedIndex
+        snapshotFileMissing = false
         do {
             let confState = try applier.confState(in: store)
             let path = snapshots.path(term: try log.term(at: appliedIndex), index: appliedIndex)

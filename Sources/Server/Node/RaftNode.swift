@@ -31,6 +31,10 @@ public final class RaftNode: @unchecked Sendable {
     var creation: SnapshotCreation?
     /// The applied index the last automatic snapshot was started at (made or failed).
     var lastSnapshotAttempt: UInt64 = 0
+    /// The log's snapshot record names no file (a data directory `concord snapshot restore`
+    /// built): a follower that needs a snapshot could get none, so one is made as soon as an
+    /// entry is applied after it, not `snapshotCount` entries later.
+    var snapshotFileMissing = false
     private var proposalIDs: ProposalIDGenerator
     var waitingProposals: [UInt64: Waiter] = [:]
     private var readBatches: [ReadBatch] = []
@@ -75,7 +79,9 @@ public final class RaftNode: @unchecked Sendable {
         snapshots.removeLeftovers()
         try Self.finishInterruptedInstallation(log: log, store: store, snapshots: snapshots, report: configuration.report)
         appliedIndex = try store.status().applied.index
-        lastSnapshotAttempt = try log.snapshot().metadata.index
+        let recorded = try log.snapshot()
+        lastSnapshotAttempt = recorded.metadata.index
+        snapshotFileMissing = !recorded.isEmpty && snapshots.path(of: recorded) == nil
         node = RawNode(configuration: configuration.raftConfiguration(applied: appliedIndex), storage: log)
         proposalIDs = ProposalIDGenerator(memberID: configuration.memberID)
         let status = node.status
