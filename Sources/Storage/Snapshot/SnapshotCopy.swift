@@ -94,12 +94,8 @@ public final class SnapshotCopy: @unchecked Sendable {
             if !succeeded { unlink(partPath) }
         }
         var header = self.header
-        // Reserve the header; it is written last, once the sizes are known.
-        try FileSystem.writeAll(fd, [UInt8](repeating: 0, count: header.encodedBytes), at: 0, path: partPath)
-        guard lseek(fd, off_t(header.encodedBytes), SEEK_SET) >= 0 else { throw StorageError.io(operation: "lseek", path: partPath, errno: errno) }
-        var encoder = try LZ4FrameEncoder()
-        var frameBytes = 0
         let (fd, partPath) = (self.fd, self.partPath)
+        var frameBytes = 0
         let sink: (UnsafeRawBufferPointer) throws -> Void = { bytes in
             frameBytes += bytes.count
             try FileSystem.writeAll(fd, bytes, path: partPath)
@@ -107,6 +103,10 @@ public final class SnapshotCopy: @unchecked Sendable {
         var dataBytes = 0
         var chunk = [UInt8](repeating: 0, count: Limits.snapshotChunkBytes)
         do {
+            // Reserve the header; it is written last, once the sizes are known.
+            try FileSystem.writeAll(fd, [UInt8](repeating: 0, count: header.encodedBytes), at: 0, path: partPath)
+            guard lseek(fd, off_t(header.encodedBytes), SEEK_SET) >= 0 else { throw StorageError.io(operation: "lseek", path: partPath, errno: errno) }
+            var encoder = try LZ4FrameEncoder()
             try encoder.begin(sink)
             while true {
                 let count = try chunk.withUnsafeMutableBytes { try FileSystem.readFully(pipeRead, into: $0, path: "snapshot pipe") }
@@ -116,6 +116,7 @@ public final class SnapshotCopy: @unchecked Sendable {
             }
             try encoder.end(sink)
         } catch {
+            // Whatever failed, the copy must run to its end before the pipe closes.
             Self.drain(pipeRead, copy)
             throw error
         }
