@@ -69,6 +69,15 @@ struct EtcdApplier: EntryApplier {
         }
     }
 
+    func confState(in store: MVCCStore) throws -> ConfState {
+        let members = try ClusterRecords.members(in: store)
+        return ConfState(voters: members.filter { !$0.isLearner }.map(\.id), learners: members.filter(\.isLearner).map(\.id))
+    }
+
+    func restored(from store: MVCCStore) throws {
+        onMembershipChange(.restored(try ClusterRecords.members(in: store)))
+    }
+
     // MARK: Requests
 
     /// The request's result or its own failure; other errors (the environment's) propagate.
@@ -145,4 +154,6 @@ enum MembershipChange: Sendable {
     case added(Etcdserverpb_Member)
     case updated(Etcdserverpb_Member)
     case removed(UInt64)
+    /// The state was replaced by a snapshot: these are the members now.
+    case restored([Etcdserverpb_Member])
 }

@@ -119,13 +119,21 @@ public final class ConcordServer: @unchecked Sendable {
                 transport.addPeer(member.id, address: address)
             case .removed(let id):
                 if id != memberID { transport.removePeer(id) }
+            case .restored(let members):
+                for member in members where member.id != memberID {
+                    if let address = peerAddress(member.peerUrls) { transport.addPeer(member.id, address: address) }
+                }
             }
         }
         var nodeConfiguration = NodeConfiguration(memberID: identity.memberID)
         nodeConfiguration.heartbeatInterval = configuration.heartbeatInterval
         nodeConfiguration.electionTimeout = configuration.electionTimeout
         nodeConfiguration.randomSeed = UInt64.random(in: 0...UInt64.max)
-        let node = try RaftNode(configuration: nodeConfiguration, log: log, store: store, applier: applier, peers: TransportPeerSender(transport))
+        nodeConfiguration.snapshotCount = configuration.snapshotCount
+        nodeConfiguration.report = { report in serverLog.log(report) }
+        let snapshots = try SnapshotDirectory(path: layout.snapshotPath)
+        let node = try RaftNode(configuration: nodeConfiguration, log: log, store: store, snapshots: snapshots, applier: applier,
+                                peers: TransportPeerSender(transport))
         nodeBox.withLockedValue { $0 = node }
 
         // Peers known now: the applied member records, and the initial cluster's.
@@ -141,10 +149,8 @@ public final class ConcordServer: @unchecked Sendable {
             node: node, store: store, clusterID: identity.clusterID, memberID: memberID,
             requestTimeout: .seconds(5) + configuration.electionTimeout * 2,
             maxRequestBytes: configuration.maxRequestBytes)
-        let snapshotDirectory = dataDirectory + "/snap"
-        try FileManager.default.createDirectory(atPath: snapshotDirectory, withIntermediateDirectories: true)
         let methods = KVService.methods(context)
-            + MaintenanceService.methods(context, snapshotDirectory: snapshotDirectory)
+            + MaintenanceService.methods(context, snapshotDirectory: snapshots.path)
             + ClusterService.methods(context, clusterToken: token)
         let endpoints = HTTPStatusEndpoints(context: context)
         var servers: [GRPCServer] = []

@@ -13,4 +13,10 @@ public protocol EntryApplier: Sendable {
     /// appended), so that the member list is part of the applied state and of snapshots.
     /// `context` is what the proposer attached (the member's name and URLs).
     func apply(_ change: ConfChange, context: [UInt8], to batch: inout MVCCWriteBatch) throws
+    /// The configuration the membership records in `store` describe: the one in force at its
+    /// applied index, which a snapshot of the store must carry.
+    func confState(in store: MVCCStore) throws -> ConfState
+    /// The whole state was replaced by a snapshot: whatever follows the membership records (the
+    /// transport's peers) must be brought up to date from `store`.
+    func restored(from store: MVCCStore) throws
 }

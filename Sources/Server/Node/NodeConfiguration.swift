@@ -10,6 +10,14 @@ public struct NodeConfiguration: Sendable {
     public var electionTimeout: Duration = .milliseconds(1000)
     /// Seeds the core's election timer.
     public var randomSeed: UInt64 = 0
+    /// etcd's `--snapshot-count`: applied entries between two automatic snapshots.
+    public var snapshotCount: UInt64 = 100_000
+    /// Entries kept behind a snapshot when the log is compacted, so that a follower that lags
+    /// a little catches up from the log rather than from a snapshot (etcd keeps 5,000).
+    public var snapshotCatchUpEntries: UInt64 = 5_000
+    /// Where the loop reports what an operator should know (snapshots made and installed, and
+    /// failures it survives).
+    public var report: @Sendable (NodeReport) -> Void = { _ in }
 
     public init(memberID: NodeID) {
         self.memberID = memberID

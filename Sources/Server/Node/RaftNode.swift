@@ -13,18 +13,28 @@ import Storage
 /// transaction, never behind this loop's writes.
 public final class RaftNode: @unchecked Sendable {
     public let configuration: NodeConfiguration
-    private let mailbox = NodeMailbox()
-    private let node: RawNode
-    private let log: LogStorage
+    private let mailbox: NodeMailbox
+    let node: RawNode
+    let log: LogStorage
     let store: MVCCStore
     let applier: any EntryApplier
-    private let peers: any PeerSender
+    let peers: any PeerSender
+    let snapshots: SnapshotDirectory
+    let snapshotSender: SnapshotSender
     private var thread: Thread?
     private let stopped = NSCondition()
     private var running = false
 
     // Loop-thread state.
     var appliedIndex: UInt64
+    /// The snapshot being written off the loop, if any (one at a time).
+    var creation: SnapshotCreation?
+    /// The applied index the last automatic snapshot was started at (made or failed).
+    var lastSnapshotAttempt: UInt64 = 0
+    /// The log's snapshot record names no file (a data directory `concord snapshot restore`
+    /// built): a follower that needs a snapshot could get none, so one is made as soon as an
+    /// entry is applied after it, not `snapshotCount` entries later.
+    var snapshotFileMissing = false
     private var proposalIDs: ProposalIDGenerator
     var waitingProposals: [UInt64: Waiter] = [:]
     private var readBatches: [ReadBatch] = []
@@ -51,19 +61,34 @@ public final class RaftNode: @unchecked Sendable {
         var requestedAt: ContinuousClock.Instant
     }
 
-    /// Opens the member over its log and state environments; `start()` runs it.
-    public init(configuration: NodeConfiguration, log: LogStorage, store: MVCCStore, applier: any EntryApplier, peers: any PeerSender) throws {
+    /// Opens the member over its log and state environments and its snapshot files; `start()`
+    /// runs it. An installation of a snapshot that a crash interrupted is finished first.
+    public init(configuration: NodeConfiguration, log: LogStorage, store: MVCCStore, snapshots: SnapshotDirectory,
+                applier: any EntryApplier, peers: any PeerSender) throws {
+        precondition(configuration.snapshotCount > 0, "a snapshot every 0 entries")
         self.configuration = configuration
         self.log = log
         self.store = store
         self.applier = applier
         self.peers = peers
+        self.snapshots = snapshots
+        let mailbox = NodeMailbox()
+        self.mailbox = mailbox
+        snapshotSender = SnapshotSender(directory: snapshots, peers: peers) { member in
+            _ = mailbox.post(.snapshotSent(member, success: false))
+        }
+        snapshots.removeLeftovers()
+        try Self.finishInterruptedInstallation(log: log, store: store, snapshots: snapshots, report: configuration.report)
         appliedIndex = try store.status().applied.index
+        let recorded = try log.snapshot()
+        lastSnapshotAttempt = recorded.metadata.index
+        snapshotFileMissing = !recorded.isEmpty && snapshots.path(of: recorded) == nil
         node = RawNode(configuration: configuration.raftConfiguration(applied: appliedIndex), storage: log)
         proposalIDs = ProposalIDGenerator(memberID: configuration.memberID)
         let status = node.status
         publishedStatus = NodeStatus(role: status.role, leader: status.leader, term: status.hardState.term,
-                                     commitIndex: status.hardState.commit, appliedIndex: appliedIndex, config: status.config)
+                                     commitIndex: status.hardState.commit, appliedIndex: appliedIndex,
+                                     firstIndex: try log.firstIndex(), config: status.config)
     }
 
     // MARK: Life cycle
@@ -172,10 +197,15 @@ public final class RaftNode: @unchecked Sendable {
                 retryUnansweredReads(now: now)
             }
             handleReadies()
+            collectSnapshot()
+            maybeStartSnapshot()
             removeCompactedHistory()
             publishStatus()
         }
         failEverythingWaiting(.stopped)
+        // The copy reads the state environment, which the owner closes once this returns.
+        creation?.wait()
+        collectSnapshot()
         stopped.lock()
         running = false
         stopped.broadcast()
@@ -189,7 +219,12 @@ public final class RaftNode: @unchecked Sendable {
         for event in events {
             switch event {
             case .message(let message):
-                node.step(message)
+                if case .snapshot = message.payload {
+                    guard let stored = storeReceivedSnapshot(message) else { continue }
+                    node.step(stored)
+                } else {
+                    node.step(message)
+                }
             case .propose(let payload, let deadline, let completion):
                 guard waitingProposals.count + batch.count < NodeLimits.waitingProposalsMax else {
                     completion(.failure(.tooManyRequests))
@@ -276,17 +311,19 @@ public final class RaftNode: @unchecked Sendable {
     private func handleReadies() {
         while node.hasReady {
             let ready = node.ready()
-            if !ready.messages.isEmpty { peers.send(ready.messages) }
-            precondition(ready.snapshot == nil, "snapshot installation arrives with automatic snapshots")
-            if !ready.entries.isEmpty || ready.hardState != nil {
+            if !ready.messages.isEmpty { send(ready.messages) }
+            // A snapshot's hard state is stored with it, in the same log transaction.
+            if let snapshot = ready.snapshot { install(snapshot, hardState: ready.hardState) }
+            let hardState = ready.snapshot == nil ? ready.hardState : nil
+            if !ready.entries.isEmpty || hardState != nil {
                 do {
-                    try log.save(entries: ready.entries, hardState: ready.hardState)
+                    try log.save(entries: ready.entries, hardState: hardState)
                 } catch {
                     // The log cannot be written: nothing may be acknowledged any more.
                     fatalError("raft log write failed: \(error)")
                 }
             }
-            if !ready.messagesAfterPersist.isEmpty { peers.send(ready.messagesAfterPersist) }
+            if !ready.messagesAfterPersist.isEmpty { send(ready.messagesAfterPersist) }
             apply(ready.committedEntries)
             recordReadStates(ready.readStates)
             node.advance(ready)
@@ -345,7 +382,8 @@ public final class RaftNode: @unchecked Sendable {
     private func publishStatus() {
         let status = node.status
         let published = NodeStatus(role: status.role, leader: status.leader, term: status.hardState.term,
-                                   commitIndex: status.hardState.commit, appliedIndex: appliedIndex, config: status.config)
+                                   commitIndex: status.hardState.commit, appliedIndex: appliedIndex,
+                                   firstIndex: (try? log.firstIndex()) ?? 0, config: status.config)
         statusLock.lock()
         publishedStatus = published
         statusLock.unlock()
@@ -366,5 +404,7 @@ public struct NodeStatus: Sendable, Equatable {
     public var term: UInt64
     public var commitIndex: UInt64
     public var appliedIndex: UInt64
+    /// The first entry the log holds: everything before it was compacted into a snapshot.
+    public var firstIndex: UInt64
     public var config: ConfState
 }

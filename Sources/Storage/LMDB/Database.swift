@@ -28,6 +28,9 @@ public struct PutFlags: OptionSet, Sendable {
     public static let append = PutFlags(rawValue: UInt32(MDB_APPEND))
     /// In a `duplicateSort` database, do nothing when this exact key and value exist.
     public static let noDuplicateData = PutFlags(rawValue: UInt32(MDB_NODUPDATA))
+    /// In a `duplicateSort` database, the key and value are greater than every pair held
+    /// (`MDB_APPENDDUP`): loading a sorted copy.
+    public static let appendDuplicate = PutFlags(rawValue: UInt32(MDB_APPENDDUP))
 }
 
 /// Page counts of one database (`mdb_stat`).

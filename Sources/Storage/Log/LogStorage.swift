@@ -174,8 +174,9 @@ public final class LogStorage: RaftStorage {
         try save(entries: [], hardState: state)
     }
 
-    /// Replaces the whole log with `snapshot` (a snapshot received from the leader).
-    public func applySnapshot(_ snapshot: Snapshot) throws {
+    /// Replaces the whole log with `snapshot` (a snapshot received from the leader) and stores
+    /// `hardState` with it, in one durable transaction.
+    public func applySnapshot(_ snapshot: Snapshot, hardState newHardState: HardState? = nil) throws {
         guard snapshot.metadata.index > snapshotValue.metadata.index else { throw RaftStorageError.snapshotOutOfDate }
         let (entriesDB, metaDB) = (self.entriesDB, self.metaDB)
         let position = LogRecords.encodePosition(index: snapshot.metadata.index, term: snapshot.metadata.term)
@@ -184,7 +185,11 @@ public final class LogStorage: RaftStorage {
             try txn.empty(entriesDB)
             try txn.put(metaDB, LogRecords.snapshotKey, record)
             try txn.put(metaDB, LogRecords.compactedKey, position)
+            if let newHardState {
+                try txn.put(metaDB, LogRecords.hardStateKey, LogRecords.encode(newHardState))
+            }
         }
+        if let newHardState { hardState = newHardState }
         snapshotValue = snapshot
         compacted = (snapshot.metadata.index, snapshot.metadata.term)
         last = snapshot.metadata.index

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Glibc
 import Raft
@@ -20,106 +19,11 @@ public enum SnapshotFile {
 
     /// Writes a snapshot of `store` to `path` (through `path.part`, renamed when complete and
     /// synced, so `path` is either absent or whole). `confState` is the configuration at the
-    /// store's applied index, which the host knows.
-    ///
-    /// LMDB's copy opens its own read transaction. To know exactly which state it copies, the
-    /// copy is started while writes are paused on the writer thread, and writes resume as soon
-    /// as its first bytes arrive (its read transaction is open by then). The header is read in
-    /// that same pause. The read transaction lives only as long as the copy.
+    /// store's applied index, which the host knows. See `SnapshotCopy` for how the copied
+    /// state is pinned down.
     @discardableResult
     public static func create(from store: MVCCStore, confState: ConfState, to path: String) throws -> SnapshotHeader {
-        let partPath = path + ".part"
-        let fd = try FileSystem.open(partPath, O_WRONLY | O_CREAT | O_TRUNC)
-        var succeeded = false
-        defer {
-            close(fd)
-            if !succeeded { unlink(partPath) }
-        }
-        var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { throw StorageError.io(operation: "pipe", path: path, errno: errno) }
-        let (pipeRead, pipeWrite) = (pipeFDs[0], pipeFDs[1])
-        for end in pipeFDs { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        defer { close(pipeRead) }
-
-        let copy = CopyThread(environment: store.environment, fd: pipeWrite)
-        var header = try store.environment.withWritesPaused {
-            let status = try store.status()
-            let header = SnapshotHeader(
-                raftIndex: status.applied.index, raftTerm: status.applied.term, confState: confState,
-                revision: status.revision, compactRevision: status.compactRevision, keyCount: UInt64(try store.keyCount()),
-                createdAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), dataBytes: 0, frameBytes: 0)
-            copy.start()
-            var poller = pollfd(fd: pipeRead, events: Int16(POLLIN), revents: 0)
-            while poll(&poller, 1, -1) < 0 && errno == EINTR {}
-            return header
-        }
-
-        // Reserve the header; it is written last, once the sizes are known.
-        try FileSystem.writeAll(fd, [UInt8](repeating: 0, count: header.encodedBytes), at: 0, path: partPath)
-        guard lseek(fd, off_t(header.encodedBytes), SEEK_SET) >= 0 else { throw StorageError.io(operation: "lseek", path: partPath, errno: errno) }
-        var encoder = try LZ4FrameEncoder()
-        var frameBytes = 0
-        let sink: (UnsafeRawBufferPointer) throws -> Void = { bytes in
-            frameBytes += bytes.count
-            try FileSystem.writeAll(fd, bytes, path: partPath)
-        }
-        var dataBytes = 0
-        var chunk = [UInt8](repeating: 0, count: Limits.snapshotChunkBytes)
-        do {
-            try encoder.begin(sink)
-            while true {
-                let count = try chunk.withUnsafeMutableBytes { try FileSystem.readFully(pipeRead, into: $0, path: "snapshot pipe") }
-                if count == 0 { break }
-                dataBytes += count
-                try chunk.withUnsafeBytes { try encoder.update(UnsafeRawBufferPointer(rebasing: $0.prefix(count)), sink) }
-            }
-            try encoder.end(sink)
-        } catch {
-            // Drain the pipe so the copy finishes (closing it would kill the process with
-            // SIGPIPE), then give up.
-            while (try? chunk.withUnsafeMutableBytes { try FileSystem.read(pipeRead, into: $0, path: "snapshot pipe") }) ?? 0 > 0 {}
-            _ = try? copy.wait()
-            throw error
-        }
-        try copy.wait()
-
-        header.dataBytes = UInt64(dataBytes)
-        header.frameBytes = UInt64(frameBytes)
-        try FileSystem.writeAll(fd, header.encoded(), at: 0, path: partPath)
-        try FileSystem.sync(fd, path: partPath)
-        try FileSystem.rename(partPath, path)
-        try FileSystem.syncDirectory(FileSystem.parent(of: path))
-        succeeded = true
-        return header
-    }
-
-    /// Runs `mdb_env_copyfd2` on its own thread (it blocks until the whole copy is written into
-    /// the pipe, which the calling thread drains) and closes the pipe's write end when done.
-    private final class CopyThread: @unchecked Sendable {
-        private let environment: Environment
-        private let fd: Int32
-        private let done = DispatchSemaphore(value: 0)
-        private var error: (any Error)?  // written before `done` is signalled
-
-        init(environment: Environment, fd: Int32) {
-            self.environment = environment
-            self.fd = fd
-        }
-
-        func start() {
-            let thread = Thread { [self] in
-                do { try environment.copyCompacted(to: fd) } catch { self.error = error }
-                close(fd)
-                done.signal()
-            }
-            thread.name = "snapshot copy"
-            thread.start()
-        }
-
-        func wait() throws {
-            done.wait()
-            if let error { throw error }
-        }
+        try SnapshotCopy.begin(from: store, confState: confState, to: path).finish()
     }
 
     // MARK: Read

@@ -1,0 +1,13 @@
+extension ServerLog {
+    /// One line for what the run loop reports.
+    func log(_ report: NodeReport) {
+        switch report {
+        case let .snapshotCreated(index, compactedTo):
+            info("snapshot at index \(index) saved" + (compactedTo.map { "; log compacted up to \($0)" } ?? ""))
+        case let .snapshotFailed(index, error):
+            warn("snapshot at index \(index) failed: \(error)")
+        case let .snapshotInstalled(index, term):
+            info("installed the snapshot at index \(index) (term \(term)): the state now is the leader's as of that index")
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import Raft
+
+/// What the run loop tells the operator: events worth a log line. The loop keeps running after
+/// each of them.
+public enum NodeReport: Sendable {
+    /// A snapshot file was made and recorded; the log was compacted up to `compactedTo`.
+    case snapshotCreated(index: UInt64, compactedTo: UInt64?)
+    /// Making a snapshot failed; the next attempt comes after another `snapshotCount` entries.
+    case snapshotFailed(index: UInt64, error: String)
+    /// The state was replaced by a snapshot (received from the leader, or, at start, one a crash
+    /// interrupted the installation of).
+    case snapshotInstalled(index: UInt64, term: UInt64)
+}
