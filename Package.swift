@@ -138,6 +138,7 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: [
+                "ProcessTestSupport",
                 "Transport", "Raft",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

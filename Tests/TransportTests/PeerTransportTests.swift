@@ -1,3 +1,4 @@
+import ProcessTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -83,8 +84,9 @@ struct PeerTransportTests {
     func reconnect() async throws {
         let inboxA = Inbox(), inboxB = Inbox()
         let a = try await makeTransport(member: 1, inbox: inboxA)
-        var b = try await makeTransport(member: 2, inbox: inboxB)
-        let port = b.listeningPort!
+        // Below the ephemeral range: while b is down, no outgoing connection can take its port.
+        let port = try FreePort.find()
+        var b = try await makeTransport(member: 2, inbox: inboxB, port: port)
         a.addPeer(2, address: address(of: b))
         a.send(heartbeat(from: 1, to: 2, 0))
         #expect(await eventually { inboxB.messageCount == 1 })
