@@ -54,13 +54,7 @@ public final class ConcordServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: layout.raftPath, withIntermediateDirectories: true)
 
         let token = configuration.initialClusterToken
-        let initialMembers = configuration.resolvedInitialCluster.map { entry in
-            var member = Etcdserverpb_Member()
-            member.id = MemberIdentity.memberID(peerURLs: entry.peerURLs.map(\.description), clusterToken: token)
-            member.name = entry.name
-            member.peerUrls = entry.peerURLs.map(\.description)
-            return member
-        }
+        let initialMembers = configuration.initialMembers
         let identity: MemberIdentityFile
         let isNewMember: Bool
         if let existing = try MemberIdentityFile.read(from: dataDirectory) {
@@ -241,5 +235,18 @@ public final class ConcordServer: @unchecked Sendable {
         let voters = node.status.config.voters.count
         guard voters > 0 && voters % 2 == 0 else { return }
         log.warn("the cluster has \(voters) voting members: it tolerates \((voters - 1) / 2) failure(s), as \(voters - 1) members would, while every write waits for \(voters / 2 + 1) of them; prefer an odd number")
+    }
+}
+
+extension ServerConfiguration {
+    /// The members `--initial-cluster` names, with the IDs every member derives for them.
+    var initialMembers: [Etcdserverpb_Member] {
+        resolvedInitialCluster.map { entry in
+            var member = Etcdserverpb_Member()
+            member.id = MemberIdentity.memberID(peerURLs: entry.peerURLs.map(\.description), clusterToken: initialClusterToken)
+            member.name = entry.name
+            member.peerUrls = entry.peerURLs.map(\.description)
+            return member
+        }
     }
 }

@@ -9,13 +9,7 @@ public enum SnapshotRestore {
     public static func run(snapshot path: String, configuration: ServerConfiguration) throws {
         try configuration.validate()
         let token = configuration.initialClusterToken
-        let members = configuration.resolvedInitialCluster.map { entry in
-            var member = Etcdserverpb_Member()
-            member.id = MemberIdentity.memberID(peerURLs: entry.peerURLs.map(\.description), clusterToken: token)
-            member.name = entry.name
-            member.peerUrls = entry.peerURLs.map(\.description)
-            return member
-        }
+        let members = configuration.initialMembers
         let dataDirectory = configuration.resolvedDataDirectory
         try SnapshotFile.restore(path, into: dataDirectory, confState: ConfState(voters: members.map(\.id)))
         let store = try MVCCStore(path: DataDirectory(dataDirectory).statePath)
