@@ -46,7 +46,7 @@ let package = Package(
         // The server executable: `concord` (etcd's flags) and its offline snapshot tools.
         .executableTarget(name: "concord", dependencies: ["Server", "Storage", "Raft"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Storage", "Raft"]),
-        // Helpers of the tests that run real processes (concord, etcd, etcdctl).
+        // Helpers of the tests that run real processes (concord, etcd, etcdctl, openssl).
         .target(
             name: "ProcessTestSupport",
             dependencies: [
@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConcordBenchTests",
-            dependencies: ["concord-bench", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+            dependencies: ["concord-bench", "ProcessTestSupport"]
         ),
         // The peer protocol: Raft messages between members over TCP (optionally TLS) on SwiftNIO.
         .target(
@@ -160,11 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConcordctlTests",
-            dependencies: [
-                "concordctl",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["concordctl", "ProcessTestSupport"]
         ),
     ]
 )

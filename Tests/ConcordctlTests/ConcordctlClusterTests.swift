@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// member, endpoint, alarm, defrag and move-leader through etcdctl 3.4 and concordctl against
