@@ -49,10 +49,7 @@ let package = Package(
         // Helpers of the tests that run real processes (concord, etcd, etcdctl, openssl).
         .target(
             name: "ProcessTestSupport",
-            dependencies: [
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/ProcessTestSupport"
         ),
         // Real concord processes on 127.0.0.1 driven by the real etcdctl.

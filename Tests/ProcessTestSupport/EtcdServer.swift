@@ -1,6 +1,5 @@
 import Foundation
 import NIOConcurrencyHelpers
-import NIOPosix
 
 /// A real etcd 3.4 (Debian etcd-server), one member on 127.0.0.1, its data in a fresh temporary
 /// directory that `stop()` removes; with certificates, clients need mutual TLS.
@@ -65,12 +64,26 @@ public enum FreePort {
         for _ in 0..<1000 {
             let port = Int.random(in: 20000..<32000)
             let fresh = handedOut.withLockedValue { $0.insert(port).inserted }
-            guard fresh else { continue }
-            let group = MultiThreadedEventLoopGroup.singleton
-            guard let channel = try? ServerBootstrap(group: group).bind(host: "127.0.0.1", port: port).wait() else { continue }
-            try channel.close().wait()
-            return port
+            if fresh && Self.canBind(port) { return port }
         }
         throw TestFailure("no free port found")
+    }
+
+    /// Binds `port` on 127.0.0.1 and lets it go. The socket is close-on-exec (SwiftNIO's are
+    /// not): a process that a parallel test spawns meanwhile would inherit it and keep the port
+    /// taken for as long as it runs.
+    private static func canBind(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
     }
 }
