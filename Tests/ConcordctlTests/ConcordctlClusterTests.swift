@@ -94,7 +94,7 @@ struct ConcordctlClusterTests {
         var steps = [["endpoint", "status"], ["endpoint", "hashkv"], ["endpoint", "health"]].map {
             var step = Step([endpoints, "--command-timeout=2s"] + $0)
             step.usesServerEndpoint = false
-            step.normalize = Self.withoutDurations
+            step.normalize = { Self.withoutDatabaseSize(Self.withoutDurations($0)) }
             return step
         }
         var defrag = Step(["--endpoints=\(closed)", "--command-timeout=1s", "defrag"])
