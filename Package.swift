@@ -46,13 +46,10 @@ let package = Package(
         // The server executable: `concord` (etcd's flags) and its offline snapshot tools.
         .executableTarget(name: "concord", dependencies: ["Server", "Storage", "Raft"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Storage", "Raft"]),
-        // Helpers of the tests that run real processes (concord, etcd, etcdctl).
+        // Helpers of the tests that run real processes (concord, etcd, etcdctl, openssl).
         .target(
             name: "ProcessTestSupport",
-            dependencies: [
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/ProcessTestSupport"
         ),
         // Real concord processes on 127.0.0.1 driven by the real etcdctl.
@@ -122,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConcordBenchTests",
-            dependencies: ["concord-bench", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+            dependencies: ["concord-bench", "ProcessTestSupport"]
         ),
         // The peer protocol: Raft messages between members over TCP (optionally TLS) on SwiftNIO.
         .target(
@@ -161,11 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConcordctlTests",
-            dependencies: [
-                "concordctl",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["concordctl", "ProcessTestSupport"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// concord-bench, the built binary, against a real etcd 3.4: the requests it reports are the

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// member, endpoint, alarm, defrag and move-leader through etcdctl 3.4 and concordctl against
@@ -29,11 +30,11 @@ struct ConcordctlClusterTests {
     }
 
     /// The database grows as bbolt commits in the background, not as the commands say: its size
-    /// is left out, and so is the width of its table column.
+    /// and the size in use are left out, and so is the width of its table column.
     static func withoutDatabaseSize(_ text: String) -> String {
         text.replacingOccurrences(of: #"[0-9.]+ kB"#, with: "N kB", options: .regularExpression)
-            .replacingOccurrences(of: #""dbSize":[0-9]+"#, with: #""dbSize":N"#, options: .regularExpression)
-            .replacingOccurrences(of: #""DBSize" : [0-9]+"#, with: #""DBSize" : N"#, options: .regularExpression)
+            .replacingOccurrences(of: #""dbSize(InUse)?":[0-9]+"#, with: #""dbSize$1":N"#, options: .regularExpression)
+            .replacingOccurrences(of: #""DBSize(InUse)?" : [0-9]+"#, with: #""DBSize$1" : N"#, options: .regularExpression)
             .replacingOccurrences(of: "-+", with: "-", options: .regularExpression)
             .replacingOccurrences(of: " +", with: " ", options: .regularExpression)
     }

@@ -1,3 +1,4 @@
+import ProcessTestSupport
 import Testing
 
 /// put, get and del through etcdctl 3.4 and concordctl against the same server: same standard

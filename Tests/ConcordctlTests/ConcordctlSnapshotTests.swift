@@ -15,9 +15,7 @@ struct ConcordctlSnapshotTests {
         var save = Step(["snapshot", "save", path])
         save.check = { client in
             #expect(!FileManager.default.fileExists(atPath: path + ".part"), "\(client) left its .part file")
-            let status = try await ChildProcess.run(
-                Client.etcdctl.executable, ["snapshot", "status", path, "-w", "json"],
-                environment: Client.etcdctl.environment)
+            let status = try await Client.etcdctl.run(["snapshot", "status", path, "-w", "json"])
             #expect(status.status == 0, "\(client)'s snapshot: \(status.errors)")
             #expect(status.output.contains(#""totalKey":"#), "\(client)'s snapshot: \(status.output)")
             try FileManager.default.removeItem(atPath: path)

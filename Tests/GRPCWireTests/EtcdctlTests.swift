@@ -78,9 +78,7 @@ struct EtcdctlTests {
             "puts", port: server.port, ["--count", "\(count)", "--prefix", "w/", "--sequential"])
         #expect(puts.status == 0, "\(puts)")
         // etcdctl prints PUT, the key and the value: three lines per event.
-        _ = await watch.waitForOutput(timeout: patience) { output in
-            output.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } >= 3 * count
-        }
+        _ = await watch.waitForLines(3 * count, timeout: patience)
         let lines = watch.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
         let keys = Set(lines.filter { $0.hasPrefix("w/") })
         let metrics = try await ChildProcess.run("/usr/bin/curl", ["-s", "http://\(server.endpoint)/metrics"])

@@ -11,13 +11,28 @@ public final class ChildProcess: Sendable {
     private let pid: pid_t
     /// The exit status once reaped (`waitpid`), nil while running.
     private let exitStatus = NIOLockedValueBox<Int32?>(nil)
-    private let output: NIOLockedValueBox<String>
-    private let errors: NIOLockedValueBox<String>
+    private let output: NIOLockedValueBox<Collected>
+    private let errors: NIOLockedValueBox<Collected>
     public let command: String
 
+    /// What a pipe has delivered so far, and whether it reached its end: the text is complete
+    /// only then, which can be a little after the process exited.
+    private struct Collected {
+        var text = ""
+        var ended = false
+    }
+
     /// Starts `executable` with `arguments`; `input`, when given, is its whole standard input.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: [UInt8]? = nil) throws {
-        var env = ProcessInfo.processInfo.environment
+    /// The test's own environment is passed on, with `environment` on top and without the
+    /// variables whose names start with one of `removingInherited` (`ETCDCTL_`, say, so that
+    /// a developer's shell settings cannot change what a client under test does).
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        removingInherited: [String] = [], input: [UInt8]? = nil
+    ) throws {
+        var env = ProcessInfo.processInfo.environment.filter { variable in
+            !removingInherited.contains { variable.key.hasPrefix($0) }
+        }
         env.merge(environment) { $1 }
         Self.spawnLock.lock()
         defer { Self.spawnLock.unlock() }
@@ -81,8 +96,8 @@ public final class ChildProcess: Sendable {
     }
 
     /// Reads `fd` to its end on a thread of its own, into the returned box.
-    private static func collect(_ fd: Int32) -> NIOLockedValueBox<String> {
-        let box = NIOLockedValueBox("")
+    private static func collect(_ fd: Int32) -> NIOLockedValueBox<Collected> {
+        let box = NIOLockedValueBox(Collected())
         Thread.detachNewThread {
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
@@ -90,15 +105,16 @@ public final class ChildProcess: Sendable {
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
                 let text = String(decoding: buffer[0..<count], as: UTF8.self)
-                box.withLockedValue { $0 += text }
+                box.withLockedValue { $0.text += text }
             }
             close(fd)
+            box.withLockedValue { $0.ended = true }
         }
         return box
     }
 
-    public var standardOutput: String { self.output.withLockedValue { $0 } }
-    public var standardError: String { self.errors.withLockedValue { $0 } }
+    public var standardOutput: String { self.output.withLockedValue { $0.text } }
+    public var standardError: String { self.errors.withLockedValue { $0.text } }
 
     public var isRunning: Bool {
         exitStatus.withLockedValue { status in
@@ -118,13 +134,20 @@ public final class ChildProcess: Sendable {
         while ContinuousClock.now < deadline {
             if condition(self.standardOutput) { return true }
             if !self.isRunning {
-                // Let the last output arrive.
-                try? await Task.sleep(for: .milliseconds(100))
+                await self.waitForEndOfOutput(until: deadline)
                 return condition(self.standardOutput)
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return condition(self.standardOutput)
+    }
+
+    /// Waits until standard output holds `count` complete lines (a running watch's events,
+    /// say); false after `timeout`.
+    public func waitForLines(_ count: Int, timeout: Duration = .seconds(20)) async -> Bool {
+        await self.waitForOutput(timeout: timeout) { output in
+            output.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } >= count
+        }
     }
 
     /// Waits for the process to exit by itself and returns its exit status (nil on timeout, the
@@ -138,9 +161,18 @@ public final class ChildProcess: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        // The pipes may hold the last bytes still.
-        try? await Task.sleep(for: .milliseconds(50))
+        await self.waitForEndOfOutput(until: deadline)
         return self.exitStatus.withLockedValue { $0 }
+    }
+
+    /// Waits until both pipes of a process that is over have been read to their end, so that
+    /// its output is complete; gives up at `deadline` (a descendant may hold a pipe open).
+    private func waitForEndOfOutput(until deadline: ContinuousClock.Instant) async {
+        while !(self.output.withLockedValue(\.ended) && self.errors.withLockedValue(\.ended)),
+            ContinuousClock.now < deadline
+        {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     public func terminate() {
@@ -159,9 +191,10 @@ public final class ChildProcess: Sendable {
     /// Runs a command to the end: exit status and standard output.
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:],
-        input: [UInt8]? = nil, timeout: Duration = .seconds(60)
+        removingInherited: [String] = [], input: [UInt8]? = nil, timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32?, output: String, errors: String) {
-        let child = try ChildProcess(executable, arguments, environment: environment, input: input)
+        let child = try ChildProcess(
+            executable, arguments, environment: environment, removingInherited: removingInherited, input: input)
         let status = await child.waitForExit(timeout: timeout)
         return (status, child.standardOutput, child.standardError)
     }

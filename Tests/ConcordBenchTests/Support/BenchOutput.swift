@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 
 /// The part of concord-bench's `--output json` the tests read, decoded independently of the
 /// tool's own types so that the format itself is under test.

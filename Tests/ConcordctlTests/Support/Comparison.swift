@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// The two clients compared: the real etcdctl 3.4 and the concordctl built beside the tests.
@@ -14,6 +15,23 @@ enum Client: String, CaseIterable, Sendable {
     }
 
     var environment: [String: String] { self == .etcdctl ? ["ETCDCTL_API": "3"] : [:] }
+
+    /// The test's own `ETCDCTL_` variables are not passed on: both clients read them, and a
+    /// developer's shell settings would change the outcomes compared.
+    private static let removedEnvironment = ["ETCDCTL_"]
+
+    /// Starts the client with `arguments`; `input`, when given, is its whole standard input.
+    func start(_ arguments: [String], input: String? = nil) throws -> ChildProcess {
+        try ChildProcess(
+            self.executable, arguments, environment: self.environment, removingInherited: Self.removedEnvironment,
+            input: input.map { Array($0.utf8) })
+    }
+
+    /// Runs the client with `arguments` to the end.
+    func run(_ arguments: [String]) async throws -> (status: Int32?, output: String, errors: String) {
+        try await ChildProcess.run(
+            self.executable, arguments, environment: self.environment, removingInherited: Self.removedEnvironment)
+    }
 }
 
 /// One command line of a comparison script.
@@ -91,9 +109,7 @@ struct Comparison: Sendable {
 
     /// Runs `steps` with one client against a fresh start of the server.
     func run(_ steps: [Step], with client: Client) async throws -> [Outcome] {
-        let dataDirectory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("concordctl-test-\(UUID().uuidString)").path
-        let server = try await self.server.launch(self.clientPort, self.peerPort, dataDirectory)
+        let server = try await self.server.launch(self.clientPort, self.peerPort)
         do {
             var outcomes: [Outcome] = []
             var captured: [String: String] = [:]
@@ -109,10 +125,10 @@ struct Comparison: Sendable {
                 outcomes.append(outcome)
                 try await step.check?(client)
             }
-            await server.stop()
+            server.stop()
             return outcomes
         } catch {
-            await server.stop()
+            server.stop()
             throw error
         }
     }
@@ -124,16 +140,13 @@ struct Comparison: Sendable {
                 captured.reduce(argument) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
             }
         }
-        let child = try ChildProcess(
-            client.executable, resolved(step.arguments), environment: client.environment, input: step.input)
+        let child = try client.start(resolved(step.arguments), input: step.input)
         for command in step.meanwhile {
-            _ = try await ChildProcess.run(client.executable, resolved(command), environment: client.environment)
+            _ = try await client.run(resolved(command))
         }
         let status: Int32?
         if let lines = step.stopAfterLines {
-            _ = await child.waitForOutput(timeout: .seconds(10)) {
-                $0.split(separator: "\n", omittingEmptySubsequences: false).count > lines
-            }
+            _ = await child.waitForLines(lines, timeout: .seconds(10))
             child.kill()
             _ = await child.waitForExit(timeout: .seconds(5))
             status = nil

@@ -1,5 +1,4 @@
-import Foundation
-import NIOPosix
+import ProcessTestSupport
 
 /// The server the commands run against. A comparison starts it twice on the same ports, each
 /// time with a fresh data directory: once for etcdctl, once for concordctl. A single member
@@ -14,52 +13,18 @@ struct ServerUnderTest: Sendable {
 
     let name: String
     /// Starts one member listening for clients on `clientPort` (and peers on `peerPort`), its
-    /// data in `dataDirectory`; returns when it serves requests.
-    let launch: @Sendable (_ clientPort: Int, _ peerPort: Int, _ dataDirectory: String) async throws -> RunningServer
+    /// data in a fresh directory; returns when it serves requests.
+    let launch: @Sendable (_ clientPort: Int, _ peerPort: Int) async throws -> RunningServer
 
-    static let etcd = ServerUnderTest(name: "etcd 3.4") { clientPort, peerPort, dataDirectory in
-        let client = "http://127.0.0.1:\(clientPort)"
-        let peer = "http://127.0.0.1:\(peerPort)"
-        let process = try ChildProcess(
-            "/usr/bin/etcd",
-            [
-                "--name", "ctl-test", "--data-dir", dataDirectory, "--listen-client-urls", client,
-                "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "ctl-test=\(peer)", "--log-level", "error", "--logger", "zap",
-            ])
-        let server = RunningServer(process: process, dataDirectory: dataDirectory)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let health = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "3", "\(client)/health"])
-            if health.output.contains(#""health":"true""#) { return server }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        await server.stop()
-        throw TestFailure("etcd did not become healthy: \(process.standardError.suffix(2000))")
+    static let etcd = ServerUnderTest(name: "etcd 3.4") { clientPort, peerPort in
+        let etcd = try await EtcdServer.start(clientPort: clientPort, peerPort: peerPort)
+        return RunningServer { etcd.stop() }
     }
 }
 
-/// A started server; stopping it kills it and removes its data.
+/// A started server.
 struct RunningServer: Sendable {
-    let process: ChildProcess
-    let dataDirectory: String
-
-    /// Kills the server and waits until it is gone, so its ports are free for the next one.
-    func stop() async {
-        self.process.kill()
-        _ = await self.process.waitForExit(timeout: .seconds(10))
-        try? FileManager.default.removeItem(atPath: self.dataDirectory)
-    }
-}
-
-/// A TCP port that was free a moment ago (bound to port 0, then released).
-enum FreePort {
-    static func find() throws -> Int {
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).wait()
-        let port = channel.localAddress!.port!
-        try channel.close().wait()
-        return port
-    }
+    /// Kills the server, waits until it is gone, so its ports are free for the next one, and
+    /// removes its data.
+    let stop: @Sendable () -> Void
 }

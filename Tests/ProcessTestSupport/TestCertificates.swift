@@ -2,17 +2,20 @@ import Foundation
 
 /// A CA, a server certificate for 127.0.0.1 / localhost and a client certificate, made with
 /// openssl in a fresh temporary directory: nothing secret is committed, nothing expires.
-struct TestCertificates {
-    let directory: String
-    var ca: String { self.directory + "/ca.pem" }
-    var serverCertificate: String { self.directory + "/server.pem" }
-    var serverKey: String { self.directory + "/server-key.pem" }
-    var clientCertificate: String { self.directory + "/client.pem" }
-    var clientKey: String { self.directory + "/client-key.pem" }
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var ca: String { self.directory + "/ca.pem" }
+    public var serverCertificate: String { self.directory + "/server.pem" }
+    public var serverKey: String { self.directory + "/server-key.pem" }
+    public var clientCertificate: String { self.directory + "/client.pem" }
+    public var clientKey: String { self.directory + "/client-key.pem" }
+    /// A certificate from a CA the server does not trust.
+    public var strangerCertificate: String { self.directory + "/stranger.pem" }
+    public var strangerKey: String { self.directory + "/stranger-key.pem" }
 
-    static func make() async throws -> TestCertificates {
+    public static func make() async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("concord-bench-certs-\(UUID().uuidString)").path
+            .appendingPathComponent("test-certs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let script = """
             set -e
@@ -25,8 +28,10 @@ struct TestCertificates {
             extendedKeyUsage=clientAuth
             EOF
             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-              -subj /CN=concord-bench-test-ca -keyout ca-key.pem -out ca.pem 2>/dev/null
-            for name in server client; do
+              -subj /CN=concord-test-ca -keyout ca-key.pem -out ca.pem 2>/dev/null
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+              -subj /CN=stranger-ca -keyout stranger-ca-key.pem -out stranger-ca.pem 2>/dev/null
+            for name in server client stranger; do
               openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=$name \
                 -keyout $name-key.pem -out $name.csr 2>/dev/null
             done
@@ -34,13 +39,15 @@ struct TestCertificates {
               -extfile server.ext -out server.pem 2>/dev/null
             openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
               -extfile client.ext -out client.pem 2>/dev/null
+            openssl x509 -req -in stranger.csr -CA stranger-ca.pem -CAkey stranger-ca-key.pem \
+              -CAcreateserial -days 2 -extfile client.ext -out stranger.pem 2>/dev/null
             """
         let result = try await ChildProcess.run("/bin/bash", ["-c", script])
         guard result.status == 0 else { throw TestFailure("openssl failed: \(result.errors)") }
         return TestCertificates(directory: directory)
     }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 }
