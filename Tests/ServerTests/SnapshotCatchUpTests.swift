@@ -102,10 +102,13 @@ struct SnapshotCatchUpTests {
         #expect(await eventually { member.node.status.role == .leader })
         try await Self.write(1_000, through: [member], prefix: "k/")
         #expect(await eventually { member.node.status.firstIndex > 1 })
-        let expected = try member.store.hashKV(revision: 0)
-        // The store's, not the published status's: that one is as of the loop's last turn.
-        let applied = try member.store.status().applied.index
         member.stop(peers: peers)
+        // Read once the member stopped: writes are answered before their state commit, so
+        // only a stopped member's state is sure to hold every one of them.
+        let stopped = try MVCCStore(path: DataDirectory(directory).statePath)
+        let expected = try stopped.hashKV(revision: 0)
+        let applied = try stopped.status().applied.index
+        stopped.close()
 
         // The state as a crash between the log's step and the state's step leaves it: the log
         // starts after its snapshot, the state environment holds nothing of it.

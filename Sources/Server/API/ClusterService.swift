@@ -51,11 +51,9 @@ enum ClusterService {
                 if members.contains(where: { $0.id != request.id && !Set($0.peerUrls).isDisjoint(with: request.peerUrls) }) {
                     return responder.fail(EtcdError.peerURLExists)
                 }
-                context.propose(.updateMember(request), responder) { result in
-                    // Answered before the state commit: the updated member is the applier's.
-                    let updated = result as! Etcdserverpb_Member
+                context.propose(.updateMember(request), responder) { _ in
                     var response = Etcdserverpb_MemberUpdateResponse()
-                    response.members = try ClusterRecords.members(in: context.store).map { $0.id == updated.id ? updated : $0 }
+                    response.members = try ClusterRecords.members(in: context.store)
                     return response
                 }
             },

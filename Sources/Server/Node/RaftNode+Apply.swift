@@ -10,13 +10,6 @@ extension RaftNode {
     /// failure of the state environment itself (a broken disk, a full map). Skipping the entry
     /// would let this member's state diverge from the others', so the member stops instead, as
     /// etcd does; the space quota is checked before proposing so that a full map is not reached.
-    ///
-    /// Requests are answered as soon as their results are computed, before the state commit
-    /// and its sync: the entries are durable in the log already, and a crash before the commit
-    /// re-applies them with the same results. Only the answer waits for nothing; what reads see
-    /// moves with `appliedIndex`, which advances after the commit (a linearizable read after a
-    /// write still sees it). Membership changes are answered after the commit, because their
-    /// callers read the member records back.
     func apply(_ entries: [Entry]) {
         let fresh = entries.drop { $0.index <= appliedIndex }
         guard let last = fresh.last else { return }
@@ -24,13 +17,14 @@ extension RaftNode {
         do {
             completed = try store.apply(index: last.index, term: last.term) { batch in
                 var results: [(UInt64, AppliedProposal)] = []
-                var answered: [(UInt64, AppliedProposal)] = []
                 for entry in fresh {
                     switch entry.kind {
                     case .normal:
                         guard let (id, payload) = ProposalEnvelope.unwrap(entry.data) else { continue }
                         let result = try applier.apply(Array(payload), to: &batch)
-                        answered.append((id, AppliedProposal(index: entry.index, result: result)))
+                        if waitingProposals[id] != nil {
+                            results.append((id, AppliedProposal(index: entry.index, result: result)))
+                        }
                     case .configChange:
                         guard let change = ConfChange(encoded: entry.data) else {
                             preconditionFailure("entry \(entry.index) is not a configuration change")
@@ -43,10 +37,6 @@ extension RaftNode {
                             results.append((id, AppliedProposal(index: entry.index, result: ())))
                         }
                     }
-                }
-                // The loop thread waits for this transaction: it is safe to finish its waiters here.
-                for (id, proposal) in answered {
-                    waitingProposals.removeValue(forKey: id)?.completion(.success(proposal))
                 }
                 return results
             }
