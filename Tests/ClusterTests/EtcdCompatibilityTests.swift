@@ -76,7 +76,10 @@ extension RealMembers {
             for (pattern, template) in rules {
                 text = text.replacingOccurrences(of: pattern, with: template, options: .regularExpression)
             }
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            // Table columns are as wide as their widest cell: IDs of 15 or 16 digits move the borders.
+        text = text.replacingOccurrences(of: " +", with: " ", options: .regularExpression)
+            .replacingOccurrences(of: "-+", with: "-", options: .regularExpression)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.contains(where: { $0.contains("<url>") }) { lines.sort() }
             let errors = result.errors.split(separator: "\n").filter { $0.hasPrefix("Error:") }.joined(separator: "\n")
             return "exit \(result.status.map(String.init) ?? "?")\n" + lines.joined(separator: "\n") + "\n" + errors

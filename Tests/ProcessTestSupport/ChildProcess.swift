@@ -46,6 +46,11 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout.write, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr.write, 2)
+        // Nothing else of the test process: SwiftNIO's sockets are not close-on-exec, and a
+        // child holding a test's listening socket keeps its port taken after the test closed it.
+        // (glibc 2.34's posix_spawn_file_actions_addclosefrom_np; Swift's Glibc module does not
+        // declare it, so it is looked up.)
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -83,6 +88,10 @@ public final class ChildProcess: Sendable {
     deinit {
         self.kill()
     }
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     /// Held while pipes are made close-on-exec and while spawning, so that no child is
     /// spawned between a pipe's creation and its close-on-exec flag.
