@@ -23,29 +23,7 @@ extension CtlError {
         case .cancelled: return "context canceled"
         default:
             if status.message.hasPrefix("etcdserver: ") { return status.message }
-            return "rpc error: code = \(Self.goName(status.code)) desc = \(status.message)"
-        }
-    }
-
-    private static func goName(_ code: GRPCStatus.Code) -> String {
-        switch code {
-        case .ok: "OK"
-        case .cancelled: "Canceled"
-        case .unknown: "Unknown"
-        case .invalidArgument: "InvalidArgument"
-        case .deadlineExceeded: "DeadlineExceeded"
-        case .notFound: "NotFound"
-        case .alreadyExists: "AlreadyExists"
-        case .permissionDenied: "PermissionDenied"
-        case .resourceExhausted: "ResourceExhausted"
-        case .failedPrecondition: "FailedPrecondition"
-        case .aborted: "Aborted"
-        case .outOfRange: "OutOfRange"
-        case .unimplemented: "Unimplemented"
-        case .internal: "Internal"
-        case .unavailable: "Unavailable"
-        case .dataLoss: "DataLoss"
-        case .unauthenticated: "Unauthenticated"
+            return "rpc error: code = \(status.code.goName) desc = \(status.message)"
         }
     }
 }
