@@ -23,13 +23,15 @@ let package = Package(
     ],
     targets: [
         .target(name: "Raft"),
+        // CRC-32C, shared by the storage engine's files and the peer protocol's frames.
+        .target(name: "Checksums"),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Linearizability"]),
         .target(name: "Linearizability"),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
         // Storage engine: the Raft log and the MVCC key space in LMDB, LZ4-compressed snapshots.
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
-        .target(name: "Storage", dependencies: ["Raft", "CLMDB", "CLZ4"]),
+        .target(name: "Storage", dependencies: ["Raft", "Checksums", "CLMDB", "CLZ4"]),
         .executableTarget(name: "storage-crash-child", dependencies: ["Storage", "Raft"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "storage-crash-child"]),
         // The member: the run loop that drives Raft with the storage engine.
@@ -125,7 +127,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "Raft",
+                "Raft", "Checksums",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -136,7 +138,7 @@ let package = Package(
             name: "TransportTests",
             dependencies: [
                 "ProcessTestSupport",
-                "Transport", "Raft",
+                "Transport", "Raft", "Checksums",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

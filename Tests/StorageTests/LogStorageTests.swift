@@ -90,7 +90,7 @@ struct LogStorageTests {
         var random = SeededGenerator(seed: seed)
         let dir = TemporaryDirectory()
         let memory = MemoryStorage()
-        var log = try LogStorage(path: dir.path)
+        var log = try LogStorage(path: dir.path, walSegmentBytes: 4096)
         var term: UInt64 = 1
         for step in 0..<400 {
             let first = try memory.firstIndex()
@@ -125,7 +125,7 @@ struct LogStorageTests {
                 #expect(String(describing: expected) == String(describing: actual))
             case 82..<90:
                 log.close()
-                log = try LogStorage(path: dir.path)
+                log = try LogStorage(path: dir.path, walSegmentBytes: 4096)
             default:
                 break
             }

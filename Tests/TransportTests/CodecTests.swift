@@ -1,3 +1,4 @@
+import Checksums
 import NIOCore
 import Raft
 import Testing

@@ -198,6 +198,14 @@ public final class Environment: @unchecked Sendable {
 
     // MARK: Whole-environment operations
 
+    /// Bytes up to the highest page ever used (`mdb_env_info`'s last page): what the file
+    /// needs now, counting free pages LMDB will reuse. An upper bound on the data held.
+    public func usedBytes() -> Int {
+        var info = MDB_envinfo()
+        mdb_env_info(pointer, &info)
+        return (info.me_last_pgno + 1) * Limits.pageSizeAssumed
+    }
+
     /// Writes a compacted copy of the environment (free pages left out) to `fd`, from a read
     /// transaction LMDB begins itself (`mdb_env_copyfd2` with `MDB_CP_COMPACT`).
     public func copyCompacted(to fd: Int32) throws {

@@ -1,3 +1,4 @@
+import Checksums
 extension MVCCStore {
     /// A key-space hash for comparing members (etcd's HashKV).
     public struct KeySpaceHash: Sendable, Equatable {
@@ -31,7 +32,7 @@ extension MVCCStore {
                     writer.appendLittleEndian(kv.version)
                     writer.appendLittleEndian(kv.lease)
                     writer.append(kv.value)
-                    hash = CRC32C.update(hash, writer.bytes)
+                    hash = CRC32C.checksum(writer.bytes, continuing: hash)
                 }
                 guard response.more, let last = response.kvs.last else { break }
                 request.key = last.key + [0]

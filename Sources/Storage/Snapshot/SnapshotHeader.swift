@@ -1,3 +1,4 @@
+import Checksums
 import Raft
 
 /// The fixed part of a snapshot file, before the LZ4 frame that holds a compacted copy of the

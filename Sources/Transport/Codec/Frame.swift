@@ -1,3 +1,4 @@
+import Checksums
 import NIOCore
 
 /// The unit of the peer protocol on a TCP connection:

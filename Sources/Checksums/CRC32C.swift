@@ -1,6 +1,7 @@
-/// CRC-32C (Castagnoli, polynomial 0x1EDC6F41 reflected as 0x82F63B78), the checksum of every
-/// frame body. Slicing-by-8: eight table lookups per 8 bytes, Foundation-free.
-enum CRC32C {
+/// CRC-32C (Castagnoli, polynomial 0x1EDC6F41 reflected as 0x82F63B78): the checksum of peer
+/// frames, write-ahead log records, snapshot headers and HashKV. Slicing-by-8: eight table
+/// lookups per 8 bytes, Foundation-free.
+public enum CRC32C {
     /// `tables[k][b]`: the CRC of byte `b` followed by `k` zero bytes.
     private static let tables: [[UInt32]] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
@@ -19,7 +20,7 @@ enum CRC32C {
     }()
 
     /// The CRC-32C of `bytes`, continuing from `crc` (the checksum of what came before, 0 at start).
-    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var crc = ~crc
         let count = bytes.count
         guard count > 0, let base = bytes.baseAddress else { return ~crc }
@@ -51,7 +52,10 @@ enum CRC32C {
         }
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBytes { checksum($0) }
+    public static func checksum(_ bytes: some Collection<UInt8>, continuing crc: UInt32 = 0) -> UInt32 {
+        if let result = bytes.withContiguousStorageIfAvailable({ checksum(UnsafeRawBufferPointer($0), continuing: crc) }) {
+            return result
+        }
+        return Array(bytes).withUnsafeBytes { checksum($0, continuing: crc) }
     }
 }
