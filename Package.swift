@@ -54,8 +54,9 @@ let package = Package(
             dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/ProcessTestSupport"
         ),
-        // Real concord processes on 127.0.0.1 driven by the real etcdctl.
-        .testTarget(name: "ClusterTests", dependencies: ["concord", "ProcessTestSupport"]),
+        // Real concord processes on 127.0.0.1 driven by the real etcdctl (and concordctl's own
+        // commands, such as `endpoint quorum`).
+        .testTarget(name: "ClusterTests", dependencies: ["concord", "concordctl", "ProcessTestSupport"]),
         // The wire: etcd's v3 API messages (generated, see scripts/generate-protos) and a thin
         // gRPC server and client on swift-nio-http2.
         .target(
@@ -151,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "concordctl",
             dependencies: [
-                "GRPCWire", "EtcdAPI",
+                "GRPCWire", "EtcdAPI", "Raft",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
