@@ -12,7 +12,7 @@ extension ServerLog {
             info("installed the snapshot at index \(index) (term \(term)): the state now is the leader's as of that index")
         case let .votersChanged(voters):
             let quorum = Quorum(voters: voters)
-            info("the cluster has \(voters) voting members now: quorum \(quorum.size), \(quorum.tolerance) failure(s) tolerated")
+            info("the cluster has \(voters) voting member\(voters == 1 ? "" : "s") now: quorum \(quorum.size), \(quorum.tolerance) failure(s) tolerated")
             if let advice = quorum.evenSizeAdvice { warn(advice) }
         }
     }
