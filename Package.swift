@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "Raft"),
@@ -43,6 +44,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // The server executable: `concord` (etcd's flags) and its offline snapshot tools.
@@ -54,8 +56,9 @@ let package = Package(
             dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/ProcessTestSupport"
         ),
-        // Real concord processes on 127.0.0.1 driven by the real etcdctl.
-        .testTarget(name: "ClusterTests", dependencies: ["concord", "ProcessTestSupport"]),
+        // Real concord processes on 127.0.0.1 driven by the real etcdctl (and concordctl's own
+        // commands, such as `endpoint quorum`).
+        .testTarget(name: "ClusterTests", dependencies: ["concord", "concordctl", "ProcessTestSupport"]),
         // The wire: etcd's v3 API messages (generated, see scripts/generate-protos) and a thin
         // gRPC server and client on swift-nio-http2.
         .target(
@@ -151,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "concordctl",
             dependencies: [
-                "GRPCWire", "EtcdAPI",
+                "GRPCWire", "EtcdAPI", "Raft",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -76,7 +76,9 @@ if arguments.contains("--version") {
 
 let configuration: ServerConfiguration
 do {
-    configuration = try ServerFlags.parse(arguments)
+    let commandLine = try ServerCommandLine.parse(arguments)
+    configuration = commandLine.configuration
+    commandLine.logConfigFile(to: ServerLog(level: configuration.logLevel))
 } catch {
     fail("\(error)")
 }

@@ -45,6 +45,12 @@ struct HTTPStatusEndpoints: Sendable {
         gauge("etcd_server_term", "The current Raft term.", status.term)
         gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.", size)
         gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes.", live)
+        // Quorum awareness (SPEC F6), as this member's configuration has it.
+        let quorum = Quorum(voters: status.config.voters.count)
+        gauge("concord_cluster_voting_members", "Voting members in the configuration this member knows.", quorum.voters)
+        gauge("concord_cluster_learners", "Non-voting members (learners) in the configuration this member knows.", status.config.learners.count)
+        gauge("concord_cluster_quorum_size", "Voting members that must agree to elect a leader or commit a write.", quorum.size)
+        gauge("concord_cluster_failures_tolerated", "Voting members that may fail while the rest keep a quorum.", quorum.tolerance)
         return lines.joined(separator: "\n") + "\n"
     }
 }

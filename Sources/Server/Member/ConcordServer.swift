@@ -232,9 +232,7 @@ public final class ConcordServer: @unchecked Sendable {
     /// Quorum awareness (SPEC F6): an even number of voters tolerates no more failures than
     /// one fewer would, and needs one more member to agree on every write.
     static func warnAboutEvenVoters(node: RaftNode, log: ServerLog) {
-        let voters = node.status.config.voters.count
-        guard voters > 0 && voters % 2 == 0 else { return }
-        log.warn("the cluster has \(voters) voting members: it tolerates \((voters - 1) / 2) failure(s), as \(voters - 1) members would, while every write waits for \(voters / 2 + 1) of them; prefer an odd number")
+        if let advice = Quorum(voters: node.status.config.voters.count).evenSizeAdvice { log.warn(advice) }
     }
 }
 

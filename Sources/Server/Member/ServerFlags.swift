@@ -3,7 +3,10 @@
 public enum ServerFlags {
     public static let usage = """
     Usage: concord [flags]
+           concord --config-file FILE
 
+      --config-file                  YAML file of etcd's configuration keys; when given, the
+                                     other flags are ignored (as in etcd)
       --name                         member name (default "default")
       --data-dir                     data directory (default "<name>.concord")
       --listen-client-urls           URLs to serve clients on (default http://localhost:2379)

@@ -1,3 +1,5 @@
+import Raft
+
 extension ServerLog {
     /// One line for what the run loop reports.
     func log(_ report: NodeReport) {
@@ -8,6 +10,10 @@ extension ServerLog {
             warn("snapshot at index \(index) failed: \(error)")
         case let .snapshotInstalled(index, term):
             info("installed the snapshot at index \(index) (term \(term)): the state now is the leader's as of that index")
+        case let .votersChanged(voters):
+            let quorum = Quorum(voters: voters)
+            info("the cluster has \(voters) voting member\(voters == 1 ? "" : "s") now: quorum \(quorum.size), \(quorum.tolerance) failure(s) tolerated")
+            if let advice = quorum.evenSizeAdvice { warn(advice) }
         }
     }
 }

@@ -10,4 +10,7 @@ public enum NodeReport: Sendable {
     /// The state was replaced by a snapshot (received from the leader, or, at start, one a crash
     /// interrupted the installation of).
     case snapshotInstalled(index: UInt64, term: UInt64)
+    /// The voting members changed (a member added, promoted or removed, or a configuration
+    /// learned from the log or a snapshot): `voters` vote now.
+    case votersChanged(voters: Int)
 }

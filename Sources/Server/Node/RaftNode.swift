@@ -384,9 +384,14 @@ public final class RaftNode: @unchecked Sendable {
         let published = NodeStatus(role: status.role, leader: status.leader, term: status.hardState.term,
                                    commitIndex: status.hardState.commit, appliedIndex: appliedIndex,
                                    firstIndex: (try? log.firstIndex()) ?? 0, config: status.config)
+        // Only this thread writes the published status, so reading it here needs no lock.
+        let previousVoters = publishedStatus.config.voters.count
         statusLock.lock()
         publishedStatus = published
         statusLock.unlock()
+        if status.config.voters.count != previousVoters {
+            configuration.report(.votersChanged(voters: status.config.voters.count))
+        }
     }
 }
 

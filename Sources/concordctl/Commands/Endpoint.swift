@@ -5,5 +5,5 @@ import EtcdAPI
 struct Endpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Endpoint related commands",
-        subcommands: [EndpointHealthCommand.self, EndpointStatus.self, EndpointHashKV.self])
+        subcommands: [EndpointHealthCommand.self, EndpointStatus.self, EndpointHashKV.self, EndpointQuorum.self])
 }
