@@ -70,7 +70,12 @@ public final class ConcordServer: @unchecked Sendable {
         }
 
         let quota = configuration.quotaBackendBytes > 0 ? configuration.quotaBackendBytes : MVCCStore.defaultQuotaBytes
-        let store = try MVCCStore(path: layout.statePath, mapSize: max(MVCCStore.defaultMapSize, quota * 2), quotaBytes: quota)
+        // The state's commits are not synced: the log is the durable record (see MVCCStore.Sync).
+        let store = try MVCCStore(path: layout.statePath, mapSize: max(MVCCStore.defaultMapSize, quota * 2), quotaBytes: quota,
+                                  sync: .atClose)
+        if store.wasDiscarded {
+            serverLog.warn("the state environment \(layout.statePath) was open when the machine went down; it is rebuilt from the newest snapshot and the log")
+        }
         let log = try LogStorage(path: layout.raftPath)
         if isNewMember && configuration.initialClusterState == .new {
             guard try log.lastIndex() == 0 else {

@@ -15,6 +15,10 @@ public final class Environment: @unchecked Sendable {
         /// One sync per commit (`MDB_NOMETASYNC`): integrity kept, but an OS crash may undo the
         /// last commit. For state that can be re-derived from a fully synchronous log.
         case noMetaSync
+        /// No sync at commit (`MDB_NOSYNC`): a process crash loses nothing (the pages are in the
+        /// OS's cache), an OS crash can leave the file damaged. For state that is rebuilt from a
+        /// snapshot and the log after an OS crash; `sync()` makes it durable.
+        case none
     }
 
     public struct Options: Sendable {
@@ -58,7 +62,11 @@ public final class Environment: @unchecked Sendable {
         try StorageError.check(mdb_env_create(&env), "mdb_env_create")
         let pointer = env!
         var flags = UInt32(MDB_NOTLS)
-        if options.durability == .noMetaSync { flags |= UInt32(MDB_NOMETASYNC) }
+        switch options.durability {
+        case .full: break
+        case .noMetaSync: flags |= UInt32(MDB_NOMETASYNC)
+        case .none: flags |= UInt32(MDB_NOSYNC)
+        }
         do {
             try StorageError.check(mdb_env_set_mapsize(pointer, options.mapSize), "mdb_env_set_mapsize")
             try StorageError.check(mdb_env_set_maxreaders(pointer, options.maxReaders), "mdb_env_set_maxreaders")
@@ -197,6 +205,11 @@ public final class Environment: @unchecked Sendable {
     }
 
     // MARK: Whole-environment operations
+
+    /// Writes every committed page to disk (`mdb_env_sync`, forced).
+    public func sync() throws {
+        try StorageError.check(mdb_env_sync(pointer, 1), "mdb_env_sync(\(path))")
+    }
 
     /// Bytes up to the highest page ever used (`mdb_env_info`'s last page): what the file
     /// needs now, counting free pages LMDB will reuse. An upper bound on the data held.

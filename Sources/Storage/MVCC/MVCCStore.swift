@@ -1,9 +1,9 @@
 /// The MVCC key space in the state environment (`state/` in a data directory).
 ///
-/// Commits use `MDB_NOMETASYNC`: the Raft log is the durable record, and the applied index is
-/// written in the same transaction as the changes of the entries it covers, so after a crash
-/// the host re-applies exactly the entries after `applied.index` (an OS crash may undo the
-/// last commit; the log still holds it). Never compact the log past `applied.index`.
+/// The Raft log is the durable record, and the applied index is written in the same transaction
+/// as the changes of the entries it covers, so after a crash the host re-applies exactly the
+/// entries after `applied.index`. How much a commit syncs is the owner's choice (`Sync`).
+/// Never compact the log past a snapshot the state can be rebuilt from.
 ///
 /// Nothing is kept in memory: opening is O(1), and memory does not grow with the key count.
 public final class MVCCStore: Sendable {
@@ -11,22 +11,53 @@ public final class MVCCStore: Sendable {
     /// etcd's default `--quota-backend-bytes`.
     public static let defaultQuotaBytes = 2 << 30
 
+    /// When the state environment's pages reach the disk.
+    public enum Sync: Sendable {
+        /// One sync per commit (`MDB_NOMETASYNC`): an OS crash may undo the last commit only.
+        case everyCommit
+        /// At close only (`MDB_NOSYNC`): commits cost no sync, so a member answers a write after
+        /// one sync (its log's). A process crash loses nothing, the pages being in the OS's
+        /// cache. An OS crash can leave the file damaged: a marker file holding the boot's ID
+        /// exists while the environment is open, and an open in a later boot that finds it
+        /// discards the environment (`wasDiscarded`), for the host to rebuild from its newest
+        /// snapshot and its log.
+        case atClose
+    }
+
     public let environment: Environment
     /// Live bytes above which `checkQuota` refuses writes. Lower than the map size, so that
     /// deletes and compaction, which need free pages too, still run when the quota is reached.
     public let quotaBytes: Int
+    public let sync: Sync
+    /// The environment was found open since an earlier boot (`Sync.atClose`) and replaced by an
+    /// empty one.
+    public let wasDiscarded: Bool
     let space: KeySpace
 
-    public init(path: String, mapSize: Int = MVCCStore.defaultMapSize, quotaBytes: Int = MVCCStore.defaultQuotaBytes) throws {
+    public init(path: String, mapSize: Int = MVCCStore.defaultMapSize, quotaBytes: Int = MVCCStore.defaultQuotaBytes,
+                sync: Sync = .everyCommit) throws {
         precondition(quotaBytes < mapSize, "quota \(quotaBytes) must leave headroom below the map size \(mapSize)")
+        var discarded = false
+        if sync == .atClose {
+            discarded = try OpenMarker.discardIfOpenSinceEarlierBoot(environmentPath: path)
+        }
         environment = try Environment(path: path, options: .init(
-            mapSize: mapSize, durability: .noMetaSync, databases: StateRecords.databases))
+            mapSize: mapSize, durability: sync == .atClose ? .none : .noMetaSync, databases: StateRecords.databases))
+        if sync == .atClose { try OpenMarker.write(environmentPath: path) }
         self.quotaBytes = quotaBytes
+        self.sync = sync
+        wasDiscarded = discarded
         space = KeySpace(environment)
     }
 
-    /// Closes the environment; the object must not be used afterwards.
-    public func close() { environment.close() }
+    /// Syncs the environment when its commits were not, and closes it; the object must not be
+    /// used afterwards.
+    public func close() {
+        if sync == .atClose, (try? environment.sync()) != nil {
+            OpenMarker.remove(environmentPath: environment.path)
+        }
+        environment.close()
+    }
 
     // MARK: Reads
 
