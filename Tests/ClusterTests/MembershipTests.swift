@@ -51,6 +51,19 @@ extension RealMembers {
             throw TestFailure("etcdctl \(arguments.joined(separator: " ")) never succeeded: \(last)")
         }
 
+        /// Waits until `member list` shows `line` (a member publishes its name and client URLs
+        /// shortly after it caught up).
+        static func waitForListLine(_ cluster: ConcordCluster, _ line: String, timeout: Duration = .seconds(30)) async throws {
+            let deadline = ContinuousClock.now + timeout
+            var last = ""
+            while ContinuousClock.now < deadline {
+                last = try await cluster.etcdctl(["member", "list"]).output
+                if last.contains(line) { return }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            throw TestFailure("member list never showed \(line):\n\(last)")
+        }
+
         @Test("Changes etcd refuses are refused with etcd's errors: unknown member, used peer URLs, promoting a voter, removing a voter that the working quorum needs")
         func refusedChanges() async throws {
             let cluster = try await ConcordCluster.start(size: 3)
@@ -99,8 +112,7 @@ extension RealMembers {
             defer { process.kill() }
             let value = try await Self.eventually(cluster, ["get", "k", "--print-value-only", "--consistency=s"], endpoints: [joiner.endpoint])
             #expect(value == "v\n")
-            let list = try await Self.eventually(cluster, ["member", "list"])
-            #expect(list.contains(", started, m3, \(joiner.peerURL), http://\(joiner.endpoint), false"), "\(list)")
+            try await Self.waitForListLine(cluster, ", started, m3, \(joiner.peerURL), http://\(joiner.endpoint), false")
         }
 
         @Test("A learner is promoted only once it has caught up with the leader, through any member; one learner at a time")
@@ -125,8 +137,7 @@ extension RealMembers {
             defer { process.kill() }
             let promoted = try await Self.eventually(cluster, ["member", "promote", id], endpoints: [cluster.members[(leader + 1) % 3].endpoint])
             #expect(promoted.contains("\(id) promoted in cluster"), "\(promoted)")
-            let list = try await cluster.etcdctl(["member", "list"])
-            #expect(list.output.contains("\(id), started, m4, \(learner.peerURL), http://\(learner.endpoint), false"), "\(list.output)")
+            try await Self.waitForListLine(cluster, "\(id), started, m4, \(learner.peerURL), http://\(learner.endpoint), false")
         }
 
         @Test("A removed member stops, refuses to come back on its old data directory, and under the same name and URLs rejoins as a new member that catches up")
