@@ -113,6 +113,13 @@ public final class PeerTransport: Sendable {
         state.withLockedValue { $0.peers.removeValue(forKey: id) }?.stop()
     }
 
+    /// `id` was removed from the cluster: no longer talked to, and its connections refused
+    /// from now on (telling it so, so that it stops) and cut if open.
+    public func refuseRemovedMember(_ id: NodeID) {
+        context.markRemoved(id)
+        removePeer(id)
+    }
+
     /// Queues one message for its `to` member.
     public func send(_ message: Message) {
         send(CollectionOfOne(message))

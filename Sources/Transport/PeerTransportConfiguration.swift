@@ -87,13 +87,21 @@ public struct PeerTransportCallbacks: Sendable {
     public var onSnapshotStatus: @Sendable (NodeID, SnapshotStatus) -> Void
     /// One log line; refusals and protocol errors are `.warning`, connection churn `.info`.
     public var log: @Sendable (TransportLogLevel, String) -> Void
+    /// A peer refused us because this member was removed from the cluster.
+    public var onRemovedFromCluster: @Sendable () -> Void
+    /// The member list a joining member asks for (`MembershipQuery`), encoded by the owner.
+    public var memberList: @Sendable () -> [UInt8]
 
     public init(
         onMessages: @escaping @Sendable ([Message]) -> Void,
         onUnreachable: @escaping @Sendable (NodeID) -> Void = { _ in },
         onSnapshotStatus: @escaping @Sendable (NodeID, SnapshotStatus) -> Void = { _, _ in },
-        log: @escaping @Sendable (TransportLogLevel, String) -> Void = PeerTransportCallbacks.logToStandardError
+        log: @escaping @Sendable (TransportLogLevel, String) -> Void = PeerTransportCallbacks.logToStandardError,
+        onRemovedFromCluster: @escaping @Sendable () -> Void = {},
+        memberList: @escaping @Sendable () -> [UInt8] = { [] }
     ) {
+        self.memberList = memberList
+        self.onRemovedFromCluster = onRemovedFromCluster
         self.onMessages = onMessages
         self.onUnreachable = onUnreachable
         self.onSnapshotStatus = onSnapshotStatus

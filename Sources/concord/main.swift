@@ -97,7 +97,8 @@ let signalSources = [SIGTERM, SIGINT].map { number in
 let finished = DispatchSemaphore(value: 0)
 Task.detached {
     do {
-        let server = try await ConcordServer.start(configuration)
+        // A member removed from the cluster stops as if asked to, and exits 0 (as etcd does).
+        let server = try await ConcordServer.start(configuration) { stopRequested.signal() }
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 stopRequested.wait()

@@ -1,10 +1,14 @@
 import EtcdAPI
 import Foundation
 import GRPCWire
+import NIOCore
 import Raft
 
 /// etcd's Cluster service. Membership changes go through the Raft core one at a time
-/// (single-server changes); their records are written when they are applied.
+/// (single-server changes); their records are written when they are applied. Each change is
+/// first checked as etcd 3.4 checks it with `--strict-reconfig-check` (its default), with
+/// etcd's errors: a change that would leave the cluster without a working quorum is refused
+/// before it reaches the log (`MembershipChecks`).
 enum ClusterService {
     static func methods(_ context: ServiceContext, clusterToken: String) -> [GRPCServerMethod] {
         [
@@ -19,12 +23,13 @@ enum ClusterService {
             },
             .unary("/etcdserverpb.Cluster/MemberAdd") { (request: Etcdserverpb_MemberAddRequest, responder: GRPCUnaryResponder<Etcdserverpb_MemberAddResponse>) in
                 change(context, responder) {
-                    let members = try ClusterRecords.members(in: context.store)
-                    let id = MemberIdentity.memberID(peerURLs: request.peerUrls, clusterToken: clusterToken)
-                    if members.contains(where: { $0.id == id }) { throw EtcdError.memberIDExists }
-                    if members.contains(where: { !Set($0.peerUrls).isDisjoint(with: request.peerUrls) }) { throw EtcdError.peerURLExists }
+                    let checks = try MembershipChecks(context)
+                    try checks.mayAdd(peerURLs: request.peerUrls, isLearner: request.isLearner)
+                    // The time of the add makes the ID new even for URLs a removed member had.
+                    let addedAt = UInt64(Date().timeIntervalSince1970 * 1e9)
                     var member = Etcdserverpb_Member()
-                    member.id = MemberIdentity.memberID(peerURLs: request.peerUrls, clusterToken: clusterToken)
+                    member.id = MemberIdentity.memberID(peerURLs: request.peerUrls, clusterToken: clusterToken, addedAt: addedAt)
+                    if checks.isKnown(member.id) { throw EtcdError.memberIDExists }
                     member.peerUrls = request.peerUrls
                     member.isLearner = request.isLearner
                     let change = ConfChange(operation: request.isLearner ? .addLearner : .addVoter, nodeID: member.id, context: try member.serializedBytes())
@@ -33,23 +38,32 @@ enum ClusterService {
             },
             .unary("/etcdserverpb.Cluster/MemberRemove") { (request: Etcdserverpb_MemberRemoveRequest, responder: GRPCUnaryResponder<Etcdserverpb_MemberRemoveResponse>) in
                 change(context, responder) {
-                    guard context.node.status.config.isMember(request.id) else { throw EtcdError.memberNotFound }
+                    try MembershipChecks(context).mayRemove(request.id)
                     return (ConfChange(operation: .removeNode, nodeID: request.id), { _ in })
                 }
             },
             .unary("/etcdserverpb.Cluster/MemberPromote") { (request: Etcdserverpb_MemberPromoteRequest, responder: GRPCUnaryResponder<Etcdserverpb_MemberPromoteResponse>) in
+                let checks: MembershipChecks
+                do {
+                    checks = try MembershipChecks(context)
+                    try checks.mayPromote(request.id)
+                } catch {
+                    return responder.fail(EtcdError.status(error))
+                }
+                // Only the leader knows how far a learner got: elsewhere the call goes to it.
+                guard context.node.status.role == .leader else {
+                    return forwardToLeader(context, request, responder)
+                }
                 change(context, responder) {
-                    let config = context.node.status.config
-                    guard config.isMember(request.id) else { throw EtcdError.memberNotFound }
-                    guard config.isLearner(request.id) else { throw EtcdError.memberNotLearner }
+                    try checks.isLearnerReady(request.id)
                     return (ConfChange(operation: .addVoter, nodeID: request.id), { _ in })
                 }
             },
             .unary("/etcdserverpb.Cluster/MemberUpdate") { (request: Etcdserverpb_MemberUpdateRequest, responder: GRPCUnaryResponder<Etcdserverpb_MemberUpdateResponse>) in
-                guard context.node.status.config.isMember(request.id) else { return responder.fail(EtcdError.memberNotFound) }
-                let members = (try? ClusterRecords.members(in: context.store)) ?? []
-                if members.contains(where: { $0.id != request.id && !Set($0.peerUrls).isDisjoint(with: request.peerUrls) }) {
-                    return responder.fail(EtcdError.peerURLExists)
+                do {
+                    try MembershipChecks(context).mayUpdate(request.id, peerURLs: request.peerUrls)
+                } catch {
+                    return responder.fail(EtcdError.status(error))
                 }
                 context.propose(.updateMember(request), responder) { _ in
                     var response = Etcdserverpb_MemberUpdateResponse()
@@ -82,6 +96,35 @@ enum ClusterService {
                 var answer = prepared
                 answer.members = try ClusterRecords.members(in: context.store)
                 responder.succeed(context.stamped(answer))
+            } catch {
+                responder.fail(EtcdError.status(error))
+            }
+        }
+    }
+
+    /// etcd forwards a promotion to the leader (over its peer port); Concord calls the
+    /// leader's advertised client URLs, with this member's client certificate when they are
+    /// https, and answers with whatever the leader answered.
+    private static func forwardToLeader(
+        _ context: ServiceContext, _ request: Etcdserverpb_MemberPromoteRequest,
+        _ responder: GRPCUnaryResponder<Etcdserverpb_MemberPromoteResponse>
+    ) {
+        let leader = context.node.status.leader
+        let urls = ((try? ClusterRecords.members(in: context.store)) ?? []).first { $0.id == leader }?.clientUrls ?? []
+        let endpoints = urls.compactMap { try? ServerURL(parsing: $0) }
+        guard leader != noNode, let first = endpoints.first else { return responder.fail(EtcdError.noLeader) }
+        let tls = first.isTLS ? (context.forwardingTLS ?? GRPCTLSFiles()) : nil
+        let deadline = context.deadline(for: responder.call)
+        Task {
+            do {
+                let client = try GRPCClient(
+                    GRPCClient.Configuration(endpoints: endpoints.filter { $0.isTLS == first.isTLS }.map { "\($0.host):\($0.port)" }, tls: tls),
+                    group: responder.call.eventLoop)
+                defer { Task { await client.close() } }
+                let remaining = max(Int64(0), Int64((deadline - .now).seconds * 1e9))
+                let response: Etcdserverpb_MemberPromoteResponse = try await client.unary(
+                    "/etcdserverpb.Cluster/MemberPromote", request, timeout: .nanoseconds(remaining))
+                responder.succeed(response)
             } catch {
                 responder.fail(EtcdError.status(error))
             }

@@ -18,8 +18,17 @@ final class ServiceContext: Sendable {
     /// etcd's `--max-request-bytes`: larger writes are refused before they reach the log.
     let maxRequestBytes: Int
     let spaceQuota: SpaceQuota
+    /// Whether this member's peer link to a member is up (membership changes must not cost
+    /// the cluster its working quorum).
+    let peerConnected: @Sendable (UInt64) -> Bool
+    /// The client certificate for calls this member makes to another member's https client
+    /// URL on a client's behalf (a learner's promotion goes to the leader).
+    let forwardingTLS: GRPCTLSFiles?
 
-    init(node: RaftNode, store: MVCCStore, clusterID: UInt64, memberID: UInt64, requestTimeout: Duration, maxRequestBytes: Int) {
+    init(node: RaftNode, store: MVCCStore, clusterID: UInt64, memberID: UInt64, requestTimeout: Duration, maxRequestBytes: Int,
+         peerConnected: @escaping @Sendable (UInt64) -> Bool, forwardingTLS: GRPCTLSFiles?) {
+        self.peerConnected = peerConnected
+        self.forwardingTLS = forwardingTLS
         self.node = node
         self.store = store
         self.clusterID = clusterID

@@ -62,6 +62,7 @@ struct EtcdApplier: EntryApplier {
             onMembershipChange(.added(member))
         case .removeNode:
             try batch.setClusterRecord(key, nil)
+            try batch.setClusterRecord(ClusterRecords.removedKey(change.nodeID), [])
             for alarm in [Etcdserverpb_AlarmType.nospace, .corrupt] {
                 try batch.setClusterRecord(ClusterRecords.alarmKey(member: change.nodeID, alarm: alarm), nil)
             }
@@ -75,7 +76,7 @@ struct EtcdApplier: EntryApplier {
     }
 
     func restored(from store: MVCCStore) throws {
-        onMembershipChange(.restored(try ClusterRecords.members(in: store)))
+        onMembershipChange(.restored(try ClusterRecords.members(in: store), removed: try ClusterRecords.removedIDs(in: store)))
     }
 
     // MARK: Requests
@@ -154,6 +155,6 @@ enum MembershipChange: Sendable {
     case added(Etcdserverpb_Member)
     case updated(Etcdserverpb_Member)
     case removed(UInt64)
-    /// The state was replaced by a snapshot: these are the members now.
-    case restored([Etcdserverpb_Member])
+    /// The state was replaced by a snapshot: these are the members now, and those removed.
+    case restored([Etcdserverpb_Member], removed: Set<UInt64>)
 }

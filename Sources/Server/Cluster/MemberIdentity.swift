@@ -1,15 +1,20 @@
 import Foundation
 
-/// How members and clusters get their IDs. A member's comes from its peer URLs and the
-/// cluster token, as etcd's does, so that every member computes the same IDs from the same
-/// `--initial-cluster`, and a member added later computes its own from its URLs when it starts
-/// with `--initial-cluster-state existing` (etcd asks the running members instead). A cluster's
-/// comes from the token alone, for the same reason: give each cluster its own token, as etcd
-/// advises. The hash is our own (64-bit FNV-1a, then a SplitMix64 finalizer), so IDs differ
-/// from etcd's.
+/// How members and clusters get their IDs. An initial member's comes from its peer URLs and
+/// the cluster token, as etcd's does, so that every member computes the same IDs from the same
+/// `--initial-cluster`. A member added later (`MemberAdd`) also hashes the time of the add, as
+/// etcd does, so that a member removed and added again under the same URLs is a new member: a
+/// removed ID never comes back, and its old data directory cannot rejoin. Such a member learns
+/// its ID from the running members when it starts with `--initial-cluster-state existing`
+/// (`MembershipQuery`). A cluster's ID comes from the token alone: give each cluster its own
+/// token, as etcd advises. The hash is our own (64-bit FNV-1a, then a SplitMix64 finalizer), so
+/// IDs differ from etcd's.
 enum MemberIdentity {
-    static func memberID(peerURLs: [String], clusterToken: String) -> UInt64 {
-        nonZero(hash(Array((peerURLs.sorted().joined(separator: ",") + "/" + clusterToken).utf8)))
+    /// - Parameter addedAt: nanoseconds since 1970 for a member added to a running cluster,
+    ///   nil for a member of `--initial-cluster`.
+    static func memberID(peerURLs: [String], clusterToken: String, addedAt: UInt64? = nil) -> UInt64 {
+        let time = addedAt.map { "/\($0)" } ?? ""
+        return nonZero(hash(Array((peerURLs.sorted().joined(separator: ",") + "/" + clusterToken + time).utf8)))
     }
 
     static func clusterID(token: String) -> UInt64 {

@@ -43,8 +43,10 @@ public final class ConcordServer: @unchecked Sendable {
         self.publisher = publisher
     }
 
-    /// Opens (or creates) the data directory and starts serving.
-    public static func start(_ configuration: ServerConfiguration) async throws -> ConcordServer {
+    /// Opens (or creates) the data directory and starts serving. `onRemoved` runs (once) when
+    /// the member learns that it was removed from the cluster, by applying its own removal or
+    /// from a peer that refuses it: its owner stops it, as etcd stops a removed member.
+    public static func start(_ configuration: ServerConfiguration, onRemoved: @escaping @Sendable () -> Void = {}) async throws -> ConcordServer {
         try configuration.validate()
         let serverLog = ServerLog(level: configuration.logLevel)
         let dataDirectory = configuration.resolvedDataDirectory
@@ -55,8 +57,11 @@ public final class ConcordServer: @unchecked Sendable {
 
         let token = configuration.initialClusterToken
         let initialMembers = configuration.initialMembers
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let identity: MemberIdentityFile
         let isNewMember: Bool
+        /// For a member joining a running cluster: the members as a running one listed them.
+        var joinedMembers: [Etcdserverpb_Member]?
         if let existing = try MemberIdentityFile.read(from: dataDirectory) {
             identity = existing
             isNewMember = false
@@ -65,7 +70,14 @@ public final class ConcordServer: @unchecked Sendable {
             }
         } else {
             let own = initialMembers.first { $0.name == configuration.name }!
-            identity = MemberIdentityFile(clusterID: MemberIdentity.clusterID(token: token), memberID: own.id, name: configuration.name)
+            let clusterID = MemberIdentity.clusterID(token: token)
+            var memberID = own.id
+            if configuration.initialClusterState == .existing {
+                let members = try await JoiningMember.members(of: configuration, clusterID: clusterID, group: group)
+                memberID = try JoiningMember.ownID(in: members, name: own.name, peerURLs: own.peerUrls)
+                joinedMembers = members
+            }
+            identity = MemberIdentityFile(clusterID: clusterID, memberID: memberID, name: configuration.name)
             isNewMember = true
         }
 
@@ -77,6 +89,10 @@ public final class ConcordServer: @unchecked Sendable {
             serverLog.warn("the state environment \(layout.statePath) was open when the machine went down; it is rebuilt from the newest snapshot and the log")
         }
         let log = try LogStorage(path: layout.raftPath)
+        let removedIDs = try ClusterRecords.removedIDs(in: store)
+        if removedIDs.contains(identity.memberID) {
+            throw ConfigurationError("the member has been permanently removed from the cluster: \(dataDirectory) belongs to removed member \(String(identity.memberID, radix: 16)); remove the data directory, add the member again (member add) and start it with --initial-cluster-state existing")
+        }
         if isNewMember && configuration.initialClusterState == .new {
             guard try log.lastIndex() == 0 else {
                 throw ConfigurationError("\(layout.raftPath) holds a log but \(dataDirectory) has no member identity: the data directory is damaged")
@@ -89,7 +105,13 @@ public final class ConcordServer: @unchecked Sendable {
         }
         if isNewMember { try identity.write(to: dataDirectory) }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let removal = NIOLockedValueBox(false)
+        let removedFromCluster: @Sendable () -> Void = {
+            guard removal.withLockedValue({ reported in defer { reported = true }; return !reported }) else { return }
+            serverLog.warn("the member has been permanently removed from the cluster")
+            serverLog.warn("the data-dir used by this member must be removed")
+            onRemoved()
+        }
         let nodeBox = NIOLockedValueBox<RaftNode?>(nil)
         let peerURL = configuration.listenPeerURLs[0]
         let transport = try PeerTransport(
@@ -107,6 +129,12 @@ public final class ConcordServer: @unchecked Sendable {
                 onSnapshotStatus: { id, status in nodeBox.withLockedValue { $0 }?.reportSnapshot(to: id, success: status == .finished) },
                 log: { level, message in
                     serverLog.log(level >= .warning ? .warn : level == .info ? .info : .debug, "peer transport: \(message)")
+                },
+                onRemovedFromCluster: removedFromCluster,
+                memberList: {
+                    var list = Etcdserverpb_MemberListResponse()
+                    list.members = (try? ClusterRecords.members(in: store)) ?? []
+                    return (try? list.serializedBytes()) ?? []
                 }))
         try await transport.start()
 
@@ -117,11 +145,12 @@ public final class ConcordServer: @unchecked Sendable {
                 guard member.id != memberID, let address = peerAddress(member.peerUrls) else { return }
                 transport.addPeer(member.id, address: address)
             case .removed(let id):
-                if id != memberID { transport.removePeer(id) }
-            case .restored(let members):
+                if id == memberID { removedFromCluster() } else { transport.refuseRemovedMember(id) }
+            case .restored(let members, let removed):
                 for member in members where member.id != memberID {
                     if let address = peerAddress(member.peerUrls) { transport.addPeer(member.id, address: address) }
                 }
+                for id in removed where id != memberID { transport.refuseRemovedMember(id) }
             }
         }
         var nodeConfiguration = NodeConfiguration(memberID: identity.memberID)
@@ -137,17 +166,22 @@ public final class ConcordServer: @unchecked Sendable {
 
         // Peers known now: the applied member records, and the initial cluster's.
         var known: [UInt64: [String]] = [:]
-        for member in initialMembers { known[member.id] = member.peerUrls }
+        for member in joinedMembers ?? initialMembers { known[member.id] = member.peerUrls }
         for member in try ClusterRecords.members(in: store) { known[member.id] = member.peerUrls }
-        for (id, urls) in known where id != memberID {
+        for (id, urls) in known where id != memberID && !removedIDs.contains(id) {
             if let address = peerAddress(urls) { transport.addPeer(id, address: address) }
         }
+        for id in removedIDs { transport.refuseRemovedMember(id) }
         node.start()
 
         let context = ServiceContext(
             node: node, store: store, clusterID: identity.clusterID, memberID: memberID,
             requestTimeout: .seconds(5) + configuration.electionTimeout * 2,
-            maxRequestBytes: configuration.maxRequestBytes)
+            maxRequestBytes: configuration.maxRequestBytes,
+            peerConnected: { transport.isConnected(to: $0) },
+            forwardingTLS: configuration.clientTLS.certificateFile == nil && configuration.clientTLS.trustedCAFile == nil ? nil : GRPCTLSFiles(
+                certificateFile: configuration.clientTLS.certificateFile, keyFile: configuration.clientTLS.keyFile,
+                trustedCAFile: configuration.clientTLS.trustedCAFile))
         let methods = KVService.methods(context)
             + MaintenanceService.methods(context, snapshotDirectory: snapshots.path)
             + ClusterService.methods(context, clusterToken: token)
@@ -201,12 +235,12 @@ public final class ConcordServer: @unchecked Sendable {
 
     // MARK: Helpers
 
-    private static func peerAddress(_ urls: [String]) -> PeerAddress? {
+    static func peerAddress(_ urls: [String]) -> PeerAddress? {
         guard let first = urls.first, let url = try? ServerURL(parsing: first) else { return nil }
         return PeerAddress(host: url.host, port: url.port)
     }
 
-    private static func peerTLS(_ files: ServerConfiguration.TLSFiles) throws -> PeerTLSConfiguration? {
+    static func peerTLS(_ files: ServerConfiguration.TLSFiles) throws -> PeerTLSConfiguration? {
         guard let certificate = files.certificateFile, let key = files.keyFile else { return nil }
         return PeerTLSConfiguration(certificateFile: certificate, keyFile: key, trustedCAFile: files.trustedCAFile,
                                     clientCertAuth: files.clientCertAuth)

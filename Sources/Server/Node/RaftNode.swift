@@ -88,7 +88,7 @@ public final class RaftNode: @unchecked Sendable {
         let status = node.status
         publishedStatus = NodeStatus(role: status.role, leader: status.leader, term: status.hardState.term,
                                      commitIndex: status.hardState.commit, appliedIndex: appliedIndex,
-                                     firstIndex: try log.firstIndex(), config: status.config)
+                                     firstIndex: try log.firstIndex(), config: status.config, matchIndex: [:])
     }
 
     // MARK: Life cycle
@@ -383,7 +383,8 @@ public final class RaftNode: @unchecked Sendable {
         let status = node.status
         let published = NodeStatus(role: status.role, leader: status.leader, term: status.hardState.term,
                                    commitIndex: status.hardState.commit, appliedIndex: appliedIndex,
-                                   firstIndex: (try? log.firstIndex()) ?? 0, config: status.config)
+                                   firstIndex: (try? log.firstIndex()) ?? 0, config: status.config,
+                                   matchIndex: status.progress.mapValues(\.match))
         // Only this thread writes the published status, so reading it here needs no lock.
         let previousVoters = publishedStatus.config.voters.count
         statusLock.lock()
@@ -412,4 +413,7 @@ public struct NodeStatus: Sendable, Equatable {
     /// The first entry the log holds: everything before it was compacted into a snapshot.
     public var firstIndex: UInt64
     public var config: ConfState
+    /// On the leader, how far each member's log is known to match its own (itself included);
+    /// empty on other members. A learner is promoted only once it has nearly caught up.
+    public var matchIndex: [NodeID: UInt64]
 }

@@ -27,6 +27,8 @@ struct Frame: Equatable, Sendable {
         case snapshotChunk = 4
         /// The receiver's verdict on a whole snapshot: `SnapshotAck`.
         case snapshotAck = 5
+        /// The listener's answer on a `members` stream: its owner's member list, opaque bytes.
+        case memberList = 6
     }
 
     var kind: Kind

@@ -6,6 +6,9 @@ import Raft
 enum StreamKind: UInt8, Sendable {
     case messages = 1
     case snapshot = 2
+    /// A joining member that does not know its own ID yet asks for the member list
+    /// (`MembershipQuery`); `from` and `to` are 0.
+    case members = 3
 }
 
 /// The first frame of every connection, from the member that dialled:
@@ -56,6 +59,9 @@ public enum HandshakeRefusal: Error, Equatable, Sendable, CustomStringConvertibl
     case wrongMember(local: NodeID, expected: NodeID)
     /// The dialler claims to be no member, or to be us.
     case invalidSender(NodeID)
+    /// The dialler was removed from the cluster: it is refused for good (etcd's peers answer
+    /// such a member "410 Gone"), and told so, so that it stops.
+    case removedMember(NodeID)
 
     public var description: String {
         switch self {
@@ -65,44 +71,51 @@ public enum HandshakeRefusal: Error, Equatable, Sendable, CustomStringConvertibl
             return "connection meant for member \(hex(expected)) reached member \(hex(local))"
         case let .invalidSender(id):
             return "invalid sender member id \(hex(id))"
+        case let .removedMember(id):
+            return "member \(hex(id)) has been permanently removed from the cluster"
         }
     }
 
     /// A listener's decision on a `Hello`: nil to accept.
-    static func check(_ hello: Hello, clusterID: UInt64, localID: NodeID) -> HandshakeRefusal? {
+    static func check(_ hello: Hello, clusterID: UInt64, localID: NodeID, isRemoved: (NodeID) -> Bool = { _ in false }) -> HandshakeRefusal? {
         if hello.clusterID != clusterID { return .clusterMismatch(local: clusterID, remote: hello.clusterID) }
         if hello.to != localID { return .wrongMember(local: localID, expected: hello.to) }
         if hello.from == noNode || hello.from == localID { return .invalidSender(hello.from) }
+        if isRemoved(hello.from) { return .removedMember(hello.from) }
         return nil
     }
 }
 
-/// The listener's answer to `Hello`: status:u8 (0 accepted, 1 refused) reason:bytes.
+/// The listener's answer to `Hello`: status:u8 (0 accepted, 1 refused, 2 refused because the
+/// dialler was removed from the cluster) reason:bytes.
 /// The same shape answers a snapshot (`SnapshotAck`: 0 installed-and-delivered, 1 failed).
 struct Verdict: Equatable, Sendable {
     var accepted: Bool
     var reason: String
+    /// A refusal because the dialler is no longer a member (status 2).
+    var removed = false
 
     static let accept = Verdict(accepted: true, reason: "")
 
     func write(_ kind: Frame.Kind, into buffer: inout ByteBuffer, limits: TransportLimits) {
         Frame.write(kind, into: &buffer) { payload in
-            payload.writeInteger(accepted ? 0 as UInt8 : 1)
+            payload.writeInteger(accepted ? 0 as UInt8 : removed ? 2 : 1)
             payload.writeLengthPrefixed(Array(reason.utf8.prefix(limits.maxReasonBytes)))
         }
     }
 
-    init(accepted: Bool, reason: String) {
+    init(accepted: Bool, reason: String, removed: Bool = false) {
         self.accepted = accepted
         self.reason = reason
+        self.removed = removed
     }
 
     init(decoding payload: ByteBuffer, limits: TransportLimits) throws(PeerProtocolError) {
         var payload = payload
         let status = try payload.readByte("verdict.status")
-        guard status <= 1 else { throw .unexpectedFrame("verdict status \(status)") }
+        guard status <= 2 else { throw .unexpectedFrame("verdict status \(status)") }
         let reason = try payload.readLengthPrefixed("verdict.reason", limit: limits.maxReasonBytes)
         guard payload.readableBytes == 0 else { throw .trailingBytes(count: payload.readableBytes) }
-        self.init(accepted: status == 0, reason: String(decoding: reason, as: UTF8.self))
+        self.init(accepted: status == 0, reason: String(decoding: reason, as: UTF8.self), removed: status == 2)
     }
 }

@@ -17,6 +17,8 @@ struct InboundConnectionStateMachine {
     enum Action {
         /// Accept the handshake: reply so.
         case accept(Hello)
+        /// A joining member asks for the member list: accept, answer with it, close.
+        case answerMembers
         /// Refuse the handshake: reply with the reason, log it, close.
         case refuse(Hello, HandshakeRefusal)
         /// One message for the local member.
@@ -32,12 +34,15 @@ struct InboundConnectionStateMachine {
     let clusterID: UInt64
     let localID: NodeID
     let limits: TransportLimits
+    /// Members removed from the cluster: refused at the handshake, and cut off mid-connection.
+    let isRemoved: @Sendable (NodeID) -> Bool
     private(set) var state: State = .awaitingHello
 
-    init(clusterID: UInt64, localID: NodeID, limits: TransportLimits) {
+    init(clusterID: UInt64, localID: NodeID, limits: TransportLimits, isRemoved: @escaping @Sendable (NodeID) -> Bool = { _ in false }) {
         self.clusterID = clusterID
         self.localID = localID
         self.limits = limits
+        self.isRemoved = isRemoved
     }
 
     /// The member on the other side, once it has said who it is.
@@ -62,13 +67,19 @@ struct InboundConnectionStateMachine {
         case .awaitingHello:
             guard frame.kind == .hello else { throw .unexpectedFrame("\(frame.kind) before the handshake") }
             let hello = try Hello(decoding: frame.payload)
-            if let refusal = HandshakeRefusal.check(hello, clusterID: clusterID, localID: localID) {
+            if hello.stream == .members {
+                state = .done
+                guard hello.clusterID == clusterID else { return .refuse(hello, .clusterMismatch(local: clusterID, remote: hello.clusterID)) }
+                return .answerMembers
+            }
+            if let refusal = HandshakeRefusal.check(hello, clusterID: clusterID, localID: localID, isRemoved: isRemoved) {
                 state = .done
                 return .refuse(hello, refusal)
             }
             switch hello.stream {
             case .messages: state = .messages(peer: hello.from)
             case .snapshot: state = .snapshot(peer: hello.from, assembler: SnapshotAssembler(limit: limits.maxSnapshotBytes))
+            case .members: preconditionFailure("answered above")
             }
             return .accept(hello)
 
@@ -102,5 +113,6 @@ struct InboundConnectionStateMachine {
     private func check(_ message: Message, from peer: NodeID) throws(PeerProtocolError) {
         guard message.from == peer else { throw .invalidMember(field: "message.from", value: message.from) }
         guard message.to == localID else { throw .invalidMember(field: "message.to", value: message.to) }
+        guard !isRemoved(peer) else { throw .invalidMember(field: "removed member", value: peer) }
     }
 }

@@ -19,7 +19,7 @@ final class InboundHandler: ChannelInboundHandler {
         self.context = context
         self.machine = InboundConnectionStateMachine(
             clusterID: context.configuration.clusterID, localID: context.configuration.memberID,
-            limits: context.configuration.limits)
+            limits: context.configuration.limits, isRemoved: context.isRemoved)
     }
 
     func handlerAdded(context channelContext: ChannelHandlerContext) {
@@ -45,10 +45,19 @@ final class InboundHandler: ChannelInboundHandler {
             snapshotStream = hello.stream == .snapshot
             context.callbacks.log(.info, "accepted \(hello.stream) connection from member \(hex(hello.from)) at \(remote)")
             reply(Verdict.accept, kind: .helloReply, context: channelContext)
+        case .answerMembers:
+            handshakeTimeout?.cancel()
+            reply(Verdict.accept, kind: .helloReply, context: channelContext)
+            let members = context.callbacks.memberList()
+            var buffer = channelContext.channel.allocator.buffer(capacity: Frame.headerBytes + Frame.bodyPrefixBytes + members.count)
+            Frame.write(.memberList, into: &buffer) { $0.writeBytes(members) }
+            let channel = channelContext.channel
+            channelContext.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
         case let .refuse(hello, refusal):
             handshakeTimeout?.cancel()
             context.callbacks.log(.warning, "refused peer connection from member \(hex(hello.from)) at \(remote): \(refusal)")
-            reply(Verdict(accepted: false, reason: refusal.description), kind: .helloReply, context: channelContext)
+            let removed = if case .removedMember = refusal { true } else { false }
+            reply(Verdict(accepted: false, reason: refusal.description, removed: removed), kind: .helloReply, context: channelContext)
             channelContext.close(promise: nil)
         case let .deliver(message):
             batch.append(message)

@@ -5,8 +5,11 @@ import NIOCore
 enum OutboundEvent {
     /// The peer accepted our `Hello`.
     case accepted(Channel)
-    /// The peer refused our `Hello`; the channel is closing.
-    case refused(String)
+    /// The peer refused our `Hello`; the channel is closing. `removed`: because we are no
+    /// longer a member of the cluster.
+    case refused(String, removed: Bool)
+    /// The peer's member list (a `members` stream).
+    case memberList([UInt8])
     /// The peer's verdict on a snapshot we sent.
     case snapshotAck(Verdict)
     /// The channel's outbound buffer drained below the low water mark.
@@ -66,9 +69,12 @@ final class OutboundHandler: ChannelInboundHandler {
                     events(.accepted(context.channel))
                 } else {
                     log(.error, "member \(hex(hello.to)) at \(context.channel.remoteAddress.map { "\($0)" } ?? "?") refused our connection: \(verdict.reason)")
-                    events(.refused(verdict.reason))
+                    events(.refused(verdict.reason, removed: verdict.removed))
                     context.close(promise: nil)
                 }
+            case (true, .memberList) where hello.stream == .members:
+                events(.memberList(Array(buffer: frame.payload)))
+                context.close(promise: nil)
             case (true, .snapshotAck) where hello.stream == .snapshot:
                 events(.snapshotAck(try Verdict(decoding: frame.payload, limits: limits)))
             default:

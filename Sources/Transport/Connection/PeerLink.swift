@@ -176,7 +176,10 @@ final class PeerLink: @unchecked Sendable {
                 context.callbacks.log(.info, "connected to member \(hex(peerID))")
                 flush()
             }
-        case .refused, .snapshotAck:
+        case .refused(_, removed: true):
+            // Logged by the handler; `.closed` follows. The member stops: no peer takes it back.
+            context.callbacks.onRemovedFromCluster()
+        case .refused, .snapshotAck, .memberList:
             break  // logged by the handler; `.closed` follows
         case .writable:
             let schedule = lock.withLock { () -> Bool in

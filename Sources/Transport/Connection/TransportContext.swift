@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -21,6 +22,7 @@ final class TransportContext: Sendable {
     let configuration: PeerTransportConfiguration
     let callbacks: PeerTransportCallbacks
     let tls: PeerTLSContexts?
+    private let removedMembers = NIOLockedValueBox<Set<NodeID>>([])
 
     init(configuration: PeerTransportConfiguration, callbacks: PeerTransportCallbacks, tls: PeerTLSContexts?) {
         self.configuration = configuration
@@ -28,15 +30,30 @@ final class TransportContext: Sendable {
         self.tls = tls
     }
 
+    func markRemoved(_ id: NodeID) {
+        removedMembers.withLockedValue { _ = $0.insert(id) }
+    }
+
+    /// Whether `id` was removed from the cluster: its connections are refused.
+    @Sendable func isRemoved(_ id: NodeID) -> Bool {
+        removedMembers.withLockedValue { $0.contains(id) }
+    }
+
     /// Dials `address` on `eventLoop` and says `hello`; the handler reports to `events`.
     func connect(to address: PeerAddress, on eventLoop: EventLoop, hello: Hello,
                  events: @escaping @Sendable (OutboundEvent) -> Void) -> EventLoopFuture<Channel> {
-        let limits = configuration.limits
-        let log = callbacks.log
-        let tls = self.tls
-        let handshakeTimeout = configuration.handshakeTimeout
-        return ClientBootstrap(group: eventLoop)
-            .connectTimeout(configuration.connectTimeout)
+        Self.connect(to: address, on: eventLoop, hello: hello, limits: configuration.limits, tls: tls,
+                     connectTimeout: configuration.connectTimeout, handshakeTimeout: configuration.handshakeTimeout,
+                     log: callbacks.log, events: events)
+    }
+
+    /// The same, for a dialler that is not (yet) a member with a transport of its own.
+    static func connect(to address: PeerAddress, on eventLoop: EventLoop, hello: Hello, limits: TransportLimits,
+                        tls: PeerTLSContexts?, connectTimeout: TimeAmount, handshakeTimeout: TimeAmount,
+                        log: @escaping @Sendable (TransportLogLevel, String) -> Void,
+                        events: @escaping @Sendable (OutboundEvent) -> Void) -> EventLoopFuture<Channel> {
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.writeBufferWaterMark, value: .init(low: limits.writeBufferLowWaterMark, high: limits.writeBufferHighWaterMark))
             .channelInitializer { channel in

@@ -65,7 +65,9 @@ final class SnapshotTransfer: @unchecked Sendable {
             writeChunks()
         case .writable:
             writeChunks()
-        case let .refused(reason):
+        case .memberList:
+            finish(.failed, "a member list on a snapshot connection")
+        case let .refused(reason, _):
             finish(.failed, "refused: \(reason)")
         case let .snapshotAck(verdict):
             if verdict.accepted {
