@@ -185,6 +185,8 @@ public final class RaftNode: @unchecked Sendable {
     // MARK: The loop
 
     private func runLoop() {
+        // The loop is the state's only regular writer: its applies skip the writer thread.
+        store.environment.letCurrentThreadWriteDirectly()
         let tick = configuration.heartbeatInterval
         var nextTick = ContinuousClock.now + tick
         while let events = mailbox.drain(waitingUntil: Date(timeIntervalSinceNow: (nextTick - .now).seconds)) {

@@ -103,6 +103,7 @@ final class LogFlusher: @unchecked Sendable {
     }
 
     private func run() {
+        environment.letCurrentThreadWriteDirectly()
         while let batch = nextBatch() {
             do {
                 var last = lmdbLast
