@@ -72,5 +72,35 @@ extension RealMembers {
             #expect(scraped.output.contains("\nconcord_cluster_voting_members 1\n"))
             #expect(scraped.output.contains("\netcd_mvcc_db_total_size_in_bytes "))
         }
+
+        @Test("Every etcd_ and grpc_ metric Concord serves is one etcd 3.4 serves, with etcd's type, histogram buckets and labels")
+        func sameNamesAsEtcd() async throws {
+            let etcd = try await EtcdCluster.start(size: 1)
+            defer { etcd.stop() }
+            let cluster = try await ConcordCluster.start(size: 1)
+            defer { cluster.stop() }
+            var pages: [Page] = []
+            for endpoint in [etcd.endpoints[0], cluster.members[0].endpoint] {
+                let put = try await Etcdctl.run(["put", "k", "v"], endpoints: [endpoint])
+                #expect(put.status == 0, "\(put.errors)")
+                pages.append(Page(try await ChildProcess.run("/usr/bin/curl", ["-s", "http://\(endpoint)/metrics"]).output))
+            }
+            let (etcdPage, concordPage) = (pages[0], pages[1])
+            // etcd_server_term is Concord's own (etcd has none); the rest must be etcd's.
+            let shared = concordPage.types.keys.filter { ($0.hasPrefix("etcd_") || $0.hasPrefix("grpc_")) && $0 != "etcd_server_term" }
+            #expect(shared.count >= 15, "\(shared.sorted())")
+            for name in shared.sorted() {
+                #expect(concordPage.types[name] == etcdPage.types[name], "\(name): etcd's type is \(etcdPage.types[name] ?? "none")")
+                if concordPage.types[name] == "histogram" {
+                    #expect(concordPage.buckets(name).map(\.bound) == etcdPage.buckets(name).map(\.bound), "\(name)")
+                }
+            }
+            let handledPut = "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Put\",grpc_service=\"etcdserverpb.KV\",grpc_type=\"unary\"}"
+            #expect(etcdPage.samples[handledPut] == 1)
+            #expect(concordPage.samples[handledPut] == 1)
+            let etcdHandled = Set(etcdPage.series.filter { $0.hasPrefix("grpc_server_handled_total{") && $0.contains("etcdserverpb.KV") })
+            let concordHandled = Set(concordPage.series.filter { $0.hasPrefix("grpc_server_handled_total{") && $0.contains("etcdserverpb.KV") })
+            #expect(concordHandled.isSubset(of: etcdHandled), "\(concordHandled.subtracting(etcdHandled).sorted())")
+        }
     }
 }

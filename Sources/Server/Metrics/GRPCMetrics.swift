@@ -39,12 +39,13 @@ final class GRPCMetrics: Sendable {
         handled.withLockedValue { $0[row * Self.codes + code.rawValue] += 1 }
     }
 
-    /// Only the method and code pairs that occurred, as go-grpc-prometheus shows them.
+    /// Every method with every code, zeros included, as etcd registers them with
+    /// go-grpc-prometheus: a rate starts from 0 rather than from the first failure.
     func render(into page: inout PrometheusText) {
         let counts = handled.withLockedValue { $0 }
         var samples: [(labels: [(String, String)], value: UInt64)] = []
         for (row, method) in methods.enumerated() {
-            for code in GRPCStatus.Code.allCases where counts[row * Self.codes + code.rawValue] > 0 {
+            for code in GRPCStatus.Code.allCases {
                 let labels = [("grpc_code", code.goName), ("grpc_method", method.name),
                               ("grpc_service", method.service), ("grpc_type", method.type.rawValue)]
                 samples.append((labels, counts[row * Self.codes + code.rawValue]))
