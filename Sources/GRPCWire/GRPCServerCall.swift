@@ -35,6 +35,8 @@ public final class GRPCServerCall: @unchecked Sendable {
         case stream(GRPCRequestSink?)
     }
     private var cancelHandlers: [(GRPCStatus) -> Void] = []
+    /// The method's observer of endings, if it has one.
+    private let finished: (@Sendable (GRPCStatus.Code) -> Void)?
     private var deadlineTask: Scheduled<Void>?
 
     private enum State {
@@ -72,6 +74,7 @@ public final class GRPCServerCall: @unchecked Sendable {
         self.connection = connection
         self.eventLoop = eventLoop
         self.deframer = GRPCMessageDeframer(limit: maxReceiveMessageBytes)
+        self.finished = method.finished
         switch method.kind {
         case .singleRequest(let handler): self.receiver = .single(handler, received: false)
         case .requestStream: self.receiver = .stream(nil)
@@ -216,6 +219,7 @@ public final class GRPCServerCall: @unchecked Sendable {
         self.state = .closed
         self.clientHalfClosed = true
         self.deadlineTask?.cancel()
+        self.finished?(.cancelled)
         let handlers = self.cancelHandlers
         self.release()
         for handler in handlers { handler(.cancelledByClient) }
@@ -253,6 +257,7 @@ public final class GRPCServerCall: @unchecked Sendable {
         }
         self.state = .closed
         self.deadlineTask?.cancel()
+        self.finished?(status.code)
         self.connection.write(HTTP2Frame(streamID: self.streamID, payload: .headers(.init(headers: headers, endStream: true))))
         if !self.clientHalfClosed {
             // The client may still be sending; tell it to stop (grpc-go does the same).

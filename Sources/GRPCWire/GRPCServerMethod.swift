@@ -10,7 +10,26 @@ import SwiftProtobuf
 public struct GRPCServerMethod: Sendable {
     /// `/package.Service/Method`, as it arrives in `:path`.
     public let path: String
+    /// Which of the four kinds of call the method takes (metrics label calls with it).
+    public let type: GRPCMethodType
     let kind: Kind
+    /// Told the status of every call to the method when it ends (``observingFinishes(_:)``).
+    private(set) var finished: (@Sendable (GRPCStatus.Code) -> Void)?
+
+    init(path: String, type: GRPCMethodType, kind: Kind) {
+        self.path = path
+        self.type = type
+        self.kind = kind
+    }
+
+    /// The same method, with `observer` told the code of every call's ending: the status it
+    /// finished with, or CANCELLED when the client went away first. It runs on the call's event
+    /// loop, once per call, and must be cheap: it is made once per method, never per call.
+    public func observingFinishes(_ observer: @escaping @Sendable (GRPCStatus.Code) -> Void) -> GRPCServerMethod {
+        var observed = self
+        observed.finished = observer
+        return observed
+    }
 
     enum Kind: Sendable {
         /// Unary and server-streaming: the one request message goes straight to this closure,
@@ -28,6 +47,7 @@ public struct GRPCServerMethod: Sendable {
     ) -> GRPCServerMethod {
         GRPCServerMethod(
             path: path,
+            type: .unary,
             kind: .singleRequest { bytes, call in
                 guard let request = call.decode(Request.self, from: bytes) else { return }
                 handler(request, GRPCUnaryResponder(call: call))
@@ -41,6 +61,7 @@ public struct GRPCServerMethod: Sendable {
     ) -> GRPCServerMethod {
         GRPCServerMethod(
             path: path,
+            type: .serverStream,
             kind: .singleRequest { bytes, call in
                 guard let request = call.decode(Request.self, from: bytes) else { return }
                 handler(request, GRPCResponseStream(call: call))
@@ -55,6 +76,7 @@ public struct GRPCServerMethod: Sendable {
     ) -> GRPCServerMethod {
         GRPCServerMethod(
             path: path,
+            type: .clientStream,
             kind: .requestStream { call in GRPCRequestSink(handler(GRPCUnaryResponder(call: call)), call: call) })
     }
 
@@ -66,6 +88,7 @@ public struct GRPCServerMethod: Sendable {
     ) -> GRPCServerMethod {
         GRPCServerMethod(
             path: path,
+            type: .bidiStream,
             kind: .requestStream { call in GRPCRequestSink(handler(GRPCResponseStream(call: call)), call: call) })
     }
 }

@@ -118,20 +118,25 @@ final class TestMember {
     let id: NodeID
     let directory: String
     let policy: SnapshotPolicy
+    /// Changes to the run loop's configuration beyond the test defaults.
+    let tuning: (inout NodeConfiguration) -> Void
     let reports = ReportLog()
     private(set) var log: LogStorage
     private(set) var store: MVCCStore
     private(set) var node: RaftNode
 
-    init(id: NodeID, voters: [NodeID], directory: String, peers: InMemoryPeers, snapshots policy: SnapshotPolicy = SnapshotPolicy()) throws {
+    init(id: NodeID, voters: [NodeID], directory: String, peers: InMemoryPeers, snapshots policy: SnapshotPolicy = SnapshotPolicy(),
+         tuning: @escaping (inout NodeConfiguration) -> Void = { _ in }) throws {
         self.id = id
         self.directory = directory
         self.policy = policy
-        (log, store, node) = try Self.open(id: id, voters: voters, directory: directory, peers: peers, policy: policy, reports: reports)
+        self.tuning = tuning
+        (log, store, node) = try Self.open(id: id, voters: voters, directory: directory, peers: peers, policy: policy, tuning: tuning,
+                                           reports: reports)
     }
 
     private static func open(id: NodeID, voters: [NodeID], directory: String, peers: InMemoryPeers, policy: SnapshotPolicy,
-                             reports: ReportLog) throws -> (LogStorage, MVCCStore, RaftNode) {
+                             tuning: (inout NodeConfiguration) -> Void, reports: ReportLog) throws -> (LogStorage, MVCCStore, RaftNode) {
         let data = DataDirectory(directory)
         try FileManager.default.createDirectory(atPath: data.raftPath, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: data.statePath, withIntermediateDirectories: true)
@@ -147,6 +152,7 @@ final class TestMember {
         configuration.snapshotCount = policy.count
         configuration.snapshotCatchUpEntries = policy.catchUpEntries
         configuration.report = { reports.append($0) }
+        tuning(&configuration)
         let node = try RaftNode(configuration: configuration, log: log, store: store,
                                 snapshots: try SnapshotDirectory(path: data.snapshotPath), applier: PutApplier(), peers: peers)
         peers.register(node)
@@ -162,7 +168,8 @@ final class TestMember {
     }
 
     func restart(voters: [NodeID], peers: InMemoryPeers) throws {
-        (log, store, node) = try Self.open(id: id, voters: voters, directory: directory, peers: peers, policy: policy, reports: reports)
+        (log, store, node) = try Self.open(id: id, voters: voters, directory: directory, peers: peers, policy: policy, tuning: tuning,
+                                           reports: reports)
     }
 
     /// The snapshot files the member holds, oldest first.

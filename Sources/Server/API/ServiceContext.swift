@@ -92,6 +92,7 @@ final class ServiceContext: Sendable {
                     responder.fail(EtcdError.status(error))
                 }
             case .failure(let error):
+                node.metrics.recordFailedProposal()
                 responder.fail(EtcdError.status(error))
             }
         }

@@ -182,10 +182,11 @@ public final class ConcordServer: @unchecked Sendable {
             forwardingTLS: configuration.clientTLS.certificateFile == nil && configuration.clientTLS.trustedCAFile == nil ? nil : GRPCTLSFiles(
                 certificateFile: configuration.clientTLS.certificateFile, keyFile: configuration.clientTLS.keyFile,
                 trustedCAFile: configuration.clientTLS.trustedCAFile))
-        let methods = KVService.methods(context)
-            + MaintenanceService.methods(context, snapshotDirectory: snapshots.path)
-            + ClusterService.methods(context, clusterToken: token)
-        let endpoints = HTTPStatusEndpoints(context: context)
+        let (grpcMetrics, methods) = GRPCMetrics.observing(
+            KVService.methods(context)
+                + MaintenanceService.methods(context, snapshotDirectory: snapshots.path)
+                + ClusterService.methods(context, clusterToken: token))
+        let endpoints = HTTPStatusEndpoints(context: context, grpc: grpcMetrics)
         var servers: [GRPCServer] = []
         for url in configuration.listenClientURLs {
             let tls = url.isTLS ? GRPCTLSFiles(

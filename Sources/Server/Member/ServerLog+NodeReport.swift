@@ -14,6 +14,8 @@ extension ServerLog {
             let quorum = Quorum(voters: voters)
             info("the cluster has \(voters) voting member\(voters == 1 ? "" : "s") now: quorum \(quorum.size), \(quorum.tolerance) failure(s) tolerated")
             if let advice = quorum.evenSizeAdvice { warn(advice) }
+        case let .slow(operation):
+            warn(operation.message)
         }
     }
 }

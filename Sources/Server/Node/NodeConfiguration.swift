@@ -15,6 +15,10 @@ public struct NodeConfiguration: Sendable {
     /// Entries kept behind a snapshot when the log is compacted, so that a follower that lags
     /// a little catches up from the log rather than from a snapshot (etcd keeps 5,000).
     public var snapshotCatchUpEntries: UInt64 = 5_000
+    /// A log save (its fdatasync) slower than this is warned about: etcd's "slow fdatasync".
+    public var slowLogSyncThreshold: Duration = .seconds(1)
+    /// A state transaction slower than this is warned about: etcd's "apply request took too long".
+    public var slowApplyThreshold: Duration = .milliseconds(100)
     /// Where the loop reports what an operator should know (snapshots made and installed, and
     /// failures it survives).
     public var report: @Sendable (NodeReport) -> Void = { _ in }

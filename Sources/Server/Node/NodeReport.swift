@@ -13,4 +13,7 @@ public enum NodeReport: Sendable {
     /// The voting members changed (a member added, promoted or removed, or a configuration
     /// learned from the log or a snapshot): `voters` vote now.
     case votersChanged(voters: Int)
+    /// A log save or a state transaction took longer than its threshold (at most one report
+    /// per phase per `NodeLimits.slowWarningInterval`).
+    case slow(SlowOperation)
 }

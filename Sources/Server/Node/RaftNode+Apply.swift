@@ -14,6 +14,7 @@ extension RaftNode {
         let fresh = entries.drop { $0.index <= appliedIndex }
         guard let last = fresh.last else { return }
         let completed: [(UInt64, AppliedProposal)]
+        let started = ContinuousClock.now
         do {
             completed = try store.apply(index: last.index, term: last.term) { batch in
                 var results: [(UInt64, AppliedProposal)] = []
@@ -43,6 +44,7 @@ extension RaftNode {
         } catch {
             fatalError("member \(configuration.memberID) cannot apply entries up to \(last.index): \(error)")
         }
+        recordApply(startedAt: started, entries: fresh.count)
         appliedIndex = last.index
         for (id, proposal) in completed {
             waitingProposals.removeValue(forKey: id)?.completion(.success(proposal))

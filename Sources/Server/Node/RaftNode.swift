@@ -40,6 +40,10 @@ public final class RaftNode: @unchecked Sendable {
     private var readBatches: [ReadBatch] = []
     private var nextReadBatch: UInt64 = 1
 
+    /// What the loop measures of itself, for `/metrics`.
+    public let metrics = NodeMetrics()
+    var slowWarnings = SlowWarningLimiter(interval: NodeLimits.slowWarningInterval)
+
     private let statusLock = NSLock()
     private var publishedStatus: NodeStatus
 
@@ -319,7 +323,9 @@ public final class RaftNode: @unchecked Sendable {
             let hardState = ready.snapshot == nil ? ready.hardState : nil
             if !ready.entries.isEmpty || hardState != nil {
                 do {
+                    let started = ContinuousClock.now
                     try log.save(entries: ready.entries, hardState: hardState)
+                    recordLogSave(startedAt: started, entries: ready.entries.count)
                 } catch {
                     // The log cannot be written: nothing may be acknowledged any more.
                     fatalError("raft log write failed: \(error)")
@@ -389,6 +395,7 @@ public final class RaftNode: @unchecked Sendable {
                                    matchIndex: status.progress.mapValues(\.match))
         // Only this thread writes the published status, so reading it here needs no lock.
         let previousVoters = publishedStatus.config.voters.count
+        metrics.recordTurn(leader: status.leader, proposalsPending: waitingProposals.count)
         statusLock.lock()
         publishedStatus = published
         statusLock.unlock()
