@@ -108,4 +108,18 @@ struct WriteAheadLogTests {
         #expect(try log.initialState().0 == HardState(term: 2, vote: 1, commit: 40))
         #expect(try log.entries(from: 1, to: 51, maxBytes: .max) == LogStorageTests.entries(1...50, term: 2))
     }
+
+    @Test("a hard state saved without a sync (only the commit index moved) is there after a reopen in the same boot")
+    func unsyncedCommitIndex() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let log = try LogStorage(path: dir.path)
+            try log.save(entries: LogStorageTests.entries(1...5, term: 1), hardState: HardState(term: 1, vote: 1, commit: 0))
+            try log.save(entries: [], hardState: HardState(term: 1, vote: 1, commit: 5), sync: false)
+            #expect(try log.initialState().0.commit == 5)
+            log.close()
+        }
+        let log = try LogStorage(path: dir.path)
+        #expect(try log.initialState().0 == HardState(term: 1, vote: 1, commit: 5))
+    }
 }

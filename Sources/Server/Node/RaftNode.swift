@@ -324,7 +324,7 @@ public final class RaftNode: @unchecked Sendable {
             if !ready.entries.isEmpty || hardState != nil {
                 do {
                     let started = ContinuousClock.now
-                    try log.save(entries: ready.entries, hardState: hardState)
+                    try log.save(entries: ready.entries, hardState: hardState, sync: ready.mustSync)
                     recordLogSave(startedAt: started, entries: ready.entries.count)
                 } catch {
                     // The log cannot be written: nothing may be acknowledged any more.

@@ -229,8 +229,10 @@ public final class LogStorage: RaftStorage {
     // MARK: Writes, as the host performs them from a `Ready`
 
     /// Appends `newEntries` (dropping held entries at or after the first new index) and stores
-    /// `hardState`: one write-ahead log record, durable when this returns.
-    public func save(entries newEntries: [Entry], hardState newHardState: HardState? = nil) throws {
+    /// `hardState`: one write-ahead log record, durable when this returns. Without `sync` (the
+    /// core's `Ready.mustSync` is false: only the commit index moved, which Raft can learn
+    /// again) the record is not synced: it survives a process crash, not an OS crash.
+    public func save(entries newEntries: [Entry], hardState newHardState: HardState? = nil, sync: Bool = true) throws {
         // Validate at the boundary: the batch is contiguous and follows the log without a gap.
         for (a, b) in zip(newEntries, newEntries.dropFirst()) {
             precondition(b.index == a.index + 1, "entries not contiguous: \(a.index) then \(b.index)")
@@ -252,7 +254,7 @@ public final class LogStorage: RaftStorage {
         }
         encoder.bytes.removeAll(keepingCapacity: true)
         write.encode(into: &encoder)
-        let sequence = try wal.append(encoder.bytes)
+        let sequence = try wal.append(encoder.bytes, sync: sync || !toAppend.isEmpty)
         try flusher.enqueue(sequence: sequence, write)
 
         if let first = toAppend.first?.index {

@@ -98,9 +98,11 @@ final class WriteAheadLog {
         currentFD = -1
     }
 
-    /// Appends `payload` as the next record and returns when it is on disk.
+    /// Appends `payload` as the next record and returns when it is on disk — or, without
+    /// `sync`, when it is in the OS's cache: a process crash keeps it, an OS crash may lose it
+    /// (and every unsynced record after the last synced one), never one before it.
     @discardableResult
-    func append(_ payload: [UInt8]) throws -> UInt64 {
+    func append(_ payload: [UInt8], sync: Bool = true) throws -> UInt64 {
         let recordBytes = Self.headerBytes + payload.count
         if offset + recordBytes > currentSize { try startSegment(minimumBytes: recordBytes) }
         let sequence = lastSequence + 1
@@ -111,7 +113,7 @@ final class WriteAheadLog {
             h.storeBytes(of: sequence.littleEndian, toByteOffset: 8, as: UInt64.self)
         }
         try FileSystem.writeAll(currentFD, header, payload, at: offset, path: current.path)
-        try FileSystem.syncData(currentFD, path: current.path)
+        if sync { try FileSystem.syncData(currentFD, path: current.path) }
         offset += recordBytes
         lastSequence = sequence
         current.lastSequence = sequence
