@@ -37,6 +37,8 @@ struct SlowWarningTests {
         let member = try TestMember(id: 1, voters: [1], directory: directory, peers: peers) { configuration in
             configuration.slowLogSyncThreshold = .zero
             configuration.slowApplyThreshold = .zero
+            // Longer than a loaded machine could take for the puts below.
+            configuration.slowWarningInterval = .seconds(3600)
         }
         defer { member.stop(peers: peers) }
         #expect(await eventually { member.node.status.role == .leader })

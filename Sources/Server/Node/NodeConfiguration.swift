@@ -19,6 +19,8 @@ public struct NodeConfiguration: Sendable {
     public var slowLogSyncThreshold: Duration = .seconds(1)
     /// A state transaction slower than this is warned about: etcd's "apply request took too long".
     public var slowApplyThreshold: Duration = .milliseconds(100)
+    /// The shortest time between two slow-operation warnings of the same phase.
+    public var slowWarningInterval: Duration = .seconds(10)
     /// Where the loop reports what an operator should know (snapshots made and installed, and
     /// failures it survives).
     public var report: @Sendable (NodeReport) -> Void = { _ in }

@@ -14,6 +14,4 @@ public enum NodeLimits {
 extension NodeLimits {
     /// How long a read index request may go unanswered before it is asked again (etcd: 500 ms).
     public static let readRetryInterval: Duration = .milliseconds(500)
-    /// The shortest time between two slow-operation warnings of the same phase.
-    public static let slowWarningInterval: Duration = .seconds(10)
 }

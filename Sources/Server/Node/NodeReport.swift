@@ -14,6 +14,6 @@ public enum NodeReport: Sendable {
     /// learned from the log or a snapshot): `voters` vote now.
     case votersChanged(voters: Int)
     /// A log save or a state transaction took longer than its threshold (at most one report
-    /// per phase per `NodeLimits.slowWarningInterval`).
+    /// per phase per `NodeConfiguration.slowWarningInterval`).
     case slow(SlowOperation)
 }

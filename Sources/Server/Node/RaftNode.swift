@@ -42,7 +42,7 @@ public final class RaftNode: @unchecked Sendable {
 
     /// What the loop measures of itself, for `/metrics`.
     public let metrics = NodeMetrics()
-    var slowWarnings = SlowWarningLimiter(interval: NodeLimits.slowWarningInterval)
+    lazy var slowWarnings = SlowWarningLimiter(interval: configuration.slowWarningInterval)
 
     private let statusLock = NSLock()
     private var publishedStatus: NodeStatus
