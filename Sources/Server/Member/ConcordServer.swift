@@ -158,6 +158,7 @@ public final class ConcordServer: @unchecked Sendable {
         nodeConfiguration.electionTimeout = configuration.electionTimeout
         nodeConfiguration.randomSeed = UInt64.random(in: 0...UInt64.max)
         nodeConfiguration.snapshotCount = configuration.snapshotCount
+        nodeConfiguration.snapshotCatchUpEntries = configuration.snapshotCatchUpEntries
         nodeConfiguration.report = { report in serverLog.log(report) }
         let snapshots = try SnapshotDirectory(path: layout.snapshotPath)
         let node = try RaftNode(configuration: nodeConfiguration, log: log, store: store, snapshots: snapshots, applier: applier,

@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var electionTimeout: Duration = .milliseconds(1000)
     /// Applied entries between automatic snapshots (etcd 3.4: 100,000).
     public var snapshotCount: UInt64 = 100_000
+    /// Entries kept behind a snapshot for followers that lag a little (etcd 3.5's
+    /// `--experimental-snapshot-catchup-entries`).
+    public var snapshotCatchUpEntries: UInt64 = 5_000
     /// 0 means the default, 2 GiB.
     public var quotaBackendBytes: Int = 0
     /// etcd's `--max-request-bytes` (1.5 MiB).
@@ -53,7 +56,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             && a.initialCluster.map { $0.map { "\($0.name)=\($0.peerURLs)" } } == b.initialCluster.map { $0.map { "\($0.name)=\($0.peerURLs)" } }
             && a.initialClusterState == b.initialClusterState && a.initialClusterToken == b.initialClusterToken
             && a.heartbeatInterval == b.heartbeatInterval && a.electionTimeout == b.electionTimeout
-            && a.snapshotCount == b.snapshotCount && a.quotaBackendBytes == b.quotaBackendBytes
+            && a.snapshotCount == b.snapshotCount && a.snapshotCatchUpEntries == b.snapshotCatchUpEntries && a.quotaBackendBytes == b.quotaBackendBytes
             && a.maxRequestBytes == b.maxRequestBytes && a.logLevel == b.logLevel
     }
 

@@ -19,6 +19,8 @@ public enum ServerFlags {
       --heartbeat-interval           ms between heartbeats (default 100)
       --election-timeout             ms before a follower campaigns (default 1000)
       --snapshot-count               applied entries between snapshots (default 100000)
+      --experimental-snapshot-catchup-entries
+                                     entries kept behind a snapshot for lagging followers (default 5000)
       --quota-backend-bytes          space quota of the key space (default 2 GiB)
       --max-request-bytes            largest request accepted (default 1572864)
       --log-level                    debug, info, warn or error (default info)
@@ -82,6 +84,7 @@ public enum ServerFlags {
         case "heartbeat-interval": c.heartbeatInterval = .milliseconds(try integer(value, name))
         case "election-timeout": c.electionTimeout = .milliseconds(try integer(value, name))
         case "snapshot-count": c.snapshotCount = UInt64(try integer(value, name))
+        case "experimental-snapshot-catchup-entries": c.snapshotCatchUpEntries = UInt64(try integer(value, name))
         case "quota-backend-bytes": c.quotaBackendBytes = Int(try integer(value, name))
         case "max-request-bytes": c.maxRequestBytes = Int(try integer(value, name))
         case "log-level":

@@ -25,6 +25,7 @@ struct ConfigFileKey: Sendable {
         "heartbeat-interval": .init(flag: "heartbeat-interval", kind: .integer),
         "election-timeout": .init(flag: "election-timeout", kind: .integer),
         "snapshot-count": .init(flag: "snapshot-count", kind: .integer),
+        "experimental-snapshot-catchup-entries": .init(flag: "experimental-snapshot-catchup-entries", kind: .integer),
         "quota-backend-bytes": .init(flag: "quota-backend-bytes", kind: .integer),
         "max-request-bytes": .init(flag: "max-request-bytes", kind: .integer),
         "log-level": .init(flag: "log-level", kind: .string),
