@@ -100,8 +100,10 @@ public final class RaftNode: @unchecked Sendable {
     public func start() {
         precondition(thread == nil, "started twice")
         running = true
-        let thread = Thread { [self] in runLoop() }
-        thread.name = "raft-\(configuration.memberID)"
+        let thread = Thread { [self] in
+            ThreadName.set("raft-loop")
+            runLoop()
+        }
         self.thread = thread
         thread.start()
     }

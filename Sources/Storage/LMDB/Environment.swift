@@ -86,7 +86,7 @@ public final class Environment: @unchecked Sendable {
         self.pointer = pointer
         self.maxKeySize = Int(mdb_env_get_maxkeysize(pointer))
         precondition(maxKeySize >= Limits.keyBytesMax, "this LMDB indexes keys up to \(maxKeySize) bytes, Limits.keyBytesMax is \(Limits.keyBytesMax)")
-        self.writer = WriterThread(name: "lmdb-writer \(path)")
+        self.writer = WriterThread(name: "lmdb-" + (path.split(separator: "/").last ?? ""))
 
         do {
             var opened: [String: Database] = [:]

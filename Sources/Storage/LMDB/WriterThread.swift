@@ -20,8 +20,10 @@ final class WriterThread: @unchecked Sendable {
     private var thread: Thread?
 
     init(name: String) {
-        let thread = Thread { [self] in loop() }
-        thread.name = name
+        let thread = Thread { [self] in
+            ThreadName.set(name)
+            loop()
+        }
         self.thread = thread
         thread.start()
     }

@@ -35,7 +35,8 @@ final class LogFlusher: @unchecked Sendable {
     private var stopping = false
     private var running = true
 
-    /// The LMDB log's last index; only the flusher's thread touches it once started.
+    /// The LMDB log's last index: the flusher's thread writes it before it publishes `committed`;
+    /// `logReplaced` writes it under the lock when nothing is queued or being committed.
     private var lmdbLast: UInt64
 
     init(environment: Environment, entriesDB: Database, metaDB: Database, committed: UInt64, lastIndex: UInt64, limits: Limits = Limits()) {
@@ -46,8 +47,10 @@ final class LogFlusher: @unchecked Sendable {
         self.lastQueued = committed
         self.lmdbLast = lastIndex
         self.limits = limits
-        let thread = Thread { [self] in run() }
-        thread.name = "log-flusher \(environment.path)"
+        let thread = Thread { [self] in
+            ThreadName.set("log-flusher")
+            run()
+        }
         thread.start()
     }
 
@@ -89,6 +92,15 @@ final class LogFlusher: @unchecked Sendable {
         condition.broadcast()
         while failure == nil && committed < target { condition.wait() }
         if let failure { throw failure }
+    }
+
+    /// The LMDB log was replaced while nothing was queued (a snapshot installed): its last
+    /// index is `index` now.
+    func logReplaced(lastIndex index: UInt64) {
+        condition.lock()
+        defer { condition.unlock() }
+        precondition(queue.isEmpty && inFlightBytes == 0 && committed == lastQueued, "the log replaced under queued writes")
+        lmdbLast = index
     }
 
     /// Flushes what is queued and ends the thread.

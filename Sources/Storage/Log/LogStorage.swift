@@ -302,6 +302,7 @@ public final class LogStorage: RaftStorage {
         snapshotValue = snapshot
         compacted = (snapshot.metadata.index, snapshot.metadata.term)
         last = snapshot.metadata.index
+        flusher.logReplaced(lastIndex: last)
         tail.removeAll()
         tailStart = last + 1
     }
