@@ -35,7 +35,7 @@ public struct SlowOperation: Sendable, Equatable {
     /// Seconds with three decimals from 1 s up, otherwise whole milliseconds (one decimal
     /// under 10 ms); whole figures print without a fraction (`1 s`, `100 ms`).
     static func format(_ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.seconds
         if seconds >= 1 {
             return seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.3f s", seconds)
         }

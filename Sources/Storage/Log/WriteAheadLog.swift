@@ -42,6 +42,8 @@ final class WriteAheadLog {
     private(set) var lastSequence: UInt64
     /// A released segment kept for reuse as the next one.
     private var spare: String?
+    /// The record header being written, reused by every append.
+    private var header = [UInt8](repeating: 0, count: WriteAheadLog.headerBytes)
 
     /// Opens the log in `directory` (created when missing) and returns the records after
     /// `durableSequence` (what LMDB already holds), in order. Appending starts in a new segment.
@@ -51,6 +53,7 @@ final class WriteAheadLog {
         var segments: [Segment] = []
         var records: [Record] = []
         var spare: String?
+        var named: [(first: UInt64, path: String)] = []
         for name in try FileSystem.list(directory).sorted() {
             let path = directory + "/" + name
             if name == spareName {
@@ -59,6 +62,15 @@ final class WriteAheadLog {
             }
             guard name.hasSuffix(".wal"), let first = UInt64(name.dropLast(4), radix: 16) else {
                 throw StorageError.corrupted("\(path) is not a write-ahead log segment")
+            }
+            named.append((first, path))
+        }
+        for (position, (first, path)) in named.enumerated() {
+            // A segment followed by one that starts within what LMDB holds is wholly in LMDB:
+            // its records are not read again at every start.
+            if position + 1 < named.count, named[position + 1].first - 1 <= durableSequence {
+                segments.append(Segment(firstSequence: first, lastSequence: named[position + 1].first - 1, path: path))
+                continue
             }
             let found = try readSegment(path, firstSequence: first)
             guard let last = found.last?.sequence else {
@@ -106,7 +118,6 @@ final class WriteAheadLog {
         let recordBytes = Self.headerBytes + payload.count
         if offset + recordBytes > currentSize { try startSegment(minimumBytes: recordBytes) }
         let sequence = lastSequence + 1
-        var header = [UInt8](repeating: 0, count: Self.headerBytes)
         header.withUnsafeMutableBytes { h in
             h.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 0, as: UInt32.self)
             h.storeBytes(of: Self.checksum(sequence: sequence, payload).littleEndian, toByteOffset: 4, as: UInt32.self)
