@@ -122,4 +122,19 @@ struct WriteAheadLogTests {
         let log = try LogStorage(path: dir.path)
         #expect(try log.initialState().0 == HardState(term: 1, vote: 1, commit: 5))
     }
+
+    @Test("a segment file left half-allocated by a crash is removed at open, not taken for damage")
+    func leftoverAllocationRemoved() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let (wal, _) = try WriteAheadLog.open(directory: dir.path, after: 0, segmentBytes: 4096)
+            for sequence in 1...5 as ClosedRange<UInt64> { try wal.append(Self.payload(sequence)) }
+            wal.close()
+        }
+        let leftover = dir.path + "/" + WriteAheadLog.segmentName(6) + ".tmp"
+        #expect(FileManager.default.createFile(atPath: leftover, contents: Data(count: 100)))
+        let (_, recovered) = try WriteAheadLog.open(directory: dir.path, after: 0, segmentBytes: 4096)
+        #expect(recovered.map(\.sequence) == Array(1...5))
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+    }
 }

@@ -60,6 +60,11 @@ final class WriteAheadLog {
                 spare = path
                 continue
             }
+            if name.hasSuffix(".wal.tmp") {
+                // A segment whose allocation a crash cut short: it never held a record.
+                unlink(path)
+                continue
+            }
             guard name.hasSuffix(".wal"), let first = UInt64(name.dropLast(4), radix: 16) else {
                 throw StorageError.corrupted("\(path) is not a write-ahead log segment")
             }
