@@ -62,7 +62,7 @@ extension RealMembers {
                 text = text.replacingOccurrences(of: port, with: "<port>")
             }
             let rules: [(String, String)] = [
-                (#"\b[0-9a-f]{16}\b|\b[0-9a-f]{15}\b"#, "<id>"),
+                (#"\b[0-9a-f]{12,16}\b"#, "<id>"),  // %x drops leading zeros
                 (#""(ClusterID|MemberID|RaftTerm)" : [0-9]+"#, "\"$1\" : <n>"),
                 (#""(cluster_id|member_id|raft_term|leader|raft_index|raft_applied_index|dbSize|dbSizeInUse|hash|db_size|version)":"?[0-9a-zA-Z.]+"?"#, "\"$1\":<n>"),
                 (#"took = [0-9.]+[a-zµ]+"#, "took = <t>"),
@@ -76,7 +76,7 @@ extension RealMembers {
             for (pattern, template) in rules {
                 text = text.replacingOccurrences(of: pattern, with: template, options: .regularExpression)
             }
-            // Table columns are as wide as their widest cell: IDs of 15 or 16 digits move the borders.
+            // Table columns are as wide as their widest cell: IDs of 12 to 16 digits move the borders.
         text = text.replacingOccurrences(of: " +", with: " ", options: .regularExpression)
             .replacingOccurrences(of: "-+", with: "-", options: .regularExpression)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
