@@ -19,7 +19,8 @@ final class GRPCClientCall: @unchecked Sendable {
     private let connection: GRPCClientConnectionHandler
     private var observer: Observer?
     private var deframer: GRPCMessageDeframer
-    private var deadlineTask: Scheduled<Void>?
+    /// When the caller stops waiting; the connection's ``GRPCDeadlineTimer`` watches it.
+    let deadline: NIODeadline?
     private var responseHeadersSeen = false
     private var unacknowledgedResponseBytes = 0
     /// We sent END_STREAM: no more requests.
@@ -27,9 +28,10 @@ final class GRPCClientCall: @unchecked Sendable {
 
     init(
         streamID: HTTP2StreamID, connection: GRPCClientConnectionHandler, eventLoop: any EventLoop, observer: Observer,
-        maxReceiveMessageBytes: Int
+        deadline: NIODeadline?, maxReceiveMessageBytes: Int
     ) {
         self.streamID = streamID
+        self.deadline = deadline
         self.eventLoop = eventLoop
         self.connection = connection
         self.observer = observer
@@ -37,13 +39,6 @@ final class GRPCClientCall: @unchecked Sendable {
     }
 
     var isClosed: Bool { self.observer == nil }
-
-    func startDeadlineTimer(_ deadline: NIODeadline?) {
-        guard let deadline else { return }
-        self.deadlineTask = self.eventLoop.scheduleTask(deadline: deadline) { [weak self] in
-            self?.abort(.deadlineExceeded)
-        }
-    }
 
     /// Sends one framed request message; `end` half-closes the stream with it.
     func send(_ framed: ByteBuffer, end: Bool) {
@@ -139,7 +134,6 @@ final class GRPCClientCall: @unchecked Sendable {
     private func close(_ status: GRPCStatus, trailers: HPACKHeaders, neverProcessed: Bool = false) {
         guard let observer = self.observer else { return }
         self.observer = nil
-        self.deadlineTask?.cancel()
         self.connection.callEnded(self.streamID)
         observer.onClose(status, trailers, neverProcessed && !self.responseHeadersSeen)
     }

@@ -18,6 +18,7 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
     private let scheme: String
     private var context: ChannelHandlerContext?
     private var calls: [HTTP2StreamID: GRPCClientCall] = [:]
+    private var deadlineTimer = GRPCDeadlineTimer()
     /// Client streams are odd (RFC 7540 §5.1.1) and each new one is higher than any before.
     private var nextStreamID = HTTP2StreamID(1)
     private var inReadBatch = false
@@ -83,9 +84,10 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
         guard self.isAcceptingCalls, let context = self.context else { return nil }
         let streamID = self.nextStreamID
         self.nextStreamID = self.nextStreamID.advanced(by: 2)
+        let deadline = timeout.map { NIODeadline.now() + $0 }
         let call = GRPCClientCall(
             streamID: streamID, connection: self, eventLoop: context.eventLoop, observer: observer,
-            maxReceiveMessageBytes: self.limits.maxReceiveMessageBytes)
+            deadline: deadline, maxReceiveMessageBytes: self.limits.maxReceiveMessageBytes)
         var headers: HPACKHeaders = [
             ":method": "POST", ":scheme": self.scheme, ":path": path, ":authority": self.authority,
             "content-type": "application/grpc", "te": "trailers",
@@ -94,7 +96,9 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
         headers.add(contentsOf: metadata)
         self.calls[streamID] = call
         self.write(HTTP2Frame(streamID: streamID, payload: .headers(.init(headers: headers))))
-        call.startDeadlineTimer(timeout.map { .now() + $0 })
+        if let deadline {
+            self.deadlineTimer.arm(for: deadline, on: context.eventLoop) { [weak self] in self?.expireDeadlines() }
+        }
         return call
     }
 
@@ -184,7 +188,18 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
         }
     }
 
+    /// Aborts the calls whose deadline has passed and arms the timer for the earliest one left.
+    private func expireDeadlines() {
+        self.deadlineTimer.fired()
+        let (overdue, earliestLeft) = GRPCDeadlineTimer.overdue(self.calls.values, deadline: { $0.deadline })
+        for call in overdue { call.abort(.deadlineExceeded) }
+        if let earliestLeft, let context = self.context {
+            self.deadlineTimer.arm(for: earliestLeft, on: context.eventLoop) { [weak self] in self?.expireDeadlines() }
+        }
+    }
+
     private func failAll(_ status: GRPCStatus) {
+        self.deadlineTimer.cancel()
         let calls = self.calls
         self.calls = [:]
         for call in calls.values { call.connectionLost(status, neverProcessed: false) }

@@ -37,7 +37,6 @@ public final class GRPCServerCall: @unchecked Sendable {
     private var cancelHandlers: [(GRPCStatus) -> Void] = []
     /// The method's observer of endings, if it has one.
     private let finished: (@Sendable (GRPCStatus.Code) -> Void)?
-    private var deadlineTask: Scheduled<Void>?
 
     private enum State {
         /// No response HEADERS sent yet.
@@ -141,14 +140,13 @@ public final class GRPCServerCall: @unchecked Sendable {
 
     // MARK: - Driven by the connection handler, on the event loop
 
-    func startDeadlineTimer() {
-        guard let deadline = self.deadline else { return }
-        self.deadlineTask = self.eventLoop.scheduleTask(deadline: deadline) { [weak self] in
-            guard let self, self.state != .closed else { return }
-            let handlers = self.cancelHandlers
-            self.finishOnLoop(.deadlineExceeded, trailers: [:])
-            for handler in handlers { handler(.deadlineExceeded) }
-        }
+    /// The deadline passed (the connection's ``GRPCDeadlineTimer`` found it overdue): ends the
+    /// call with DEADLINE_EXCEEDED and tells its cancel handlers.
+    func expireDeadline() {
+        guard self.state != .closed else { return }
+        let handlers = self.cancelHandlers
+        self.finishOnLoop(.deadlineExceeded, trailers: [:])
+        for handler in handlers { handler(.deadlineExceeded) }
     }
 
     /// The bytes of one DATA frame: hands each whole message to the sink.
@@ -218,7 +216,6 @@ public final class GRPCServerCall: @unchecked Sendable {
         guard self.state != .closed else { return }
         self.state = .closed
         self.clientHalfClosed = true
-        self.deadlineTask?.cancel()
         self.finished?(.cancelled)
         let handlers = self.cancelHandlers
         self.release()
@@ -256,7 +253,6 @@ public final class GRPCServerCall: @unchecked Sendable {
             headers.add(contentsOf: trailers)
         }
         self.state = .closed
-        self.deadlineTask?.cancel()
         self.finished?(status.code)
         self.connection.write(HTTP2Frame(streamID: self.streamID, payload: .headers(.init(headers: headers, endStream: true))))
         if !self.clientHalfClosed {

@@ -20,6 +20,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     private let httpEndpoints: HTTPEndpointHandler?
     private var context: ChannelHandlerContext?
     private var calls: [HTTP2StreamID: GRPCServerCall] = [:]
+    private var deadlineTimer = GRPCDeadlineTimer()
 
     /// Inside `channelRead`s of one read batch: writes are flushed once at `channelReadComplete`.
     private var inReadBatch = false
@@ -199,7 +200,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             maxReceiveMessageBytes: self.limits.maxReceiveMessageBytes, method: route)
         self.calls[streamID] = call
         call.start(route)
-        call.startDeadlineTimer()
+        if let deadline {
+            self.deadlineTimer.arm(for: deadline, on: context.eventLoop) { [weak self] in self?.expireDeadlines() }
+        }
         if endStream { call.receiveEnd() }
     }
 
@@ -253,7 +256,18 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         if self.calls.isEmpty { context.close(promise: nil) }
     }
 
+    /// Ends the calls whose deadline has passed and arms the timer for the earliest one left.
+    private func expireDeadlines() {
+        self.deadlineTimer.fired()
+        let (overdue, earliestLeft) = GRPCDeadlineTimer.overdue(self.calls.values, deadline: { $0.deadline })
+        for call in overdue { call.expireDeadline() }
+        if let earliestLeft, let context = self.context {
+            self.deadlineTimer.arm(for: earliestLeft, on: context.eventLoop) { [weak self] in self?.expireDeadlines() }
+        }
+    }
+
     private func cancelAll() {
+        self.deadlineTimer.cancel()
         let calls = self.calls
         self.calls = [:]
         for call in calls.values { call.cancel() }

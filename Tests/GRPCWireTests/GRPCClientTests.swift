@@ -153,6 +153,36 @@ struct GRPCClientTests {
         try await group.shutdownGracefully()
     }
 
+    @Test("a short deadline that arrives after a long one on the same connection still ends its call; the long one lives on")
+    func earlierDeadlineAfterLaterOne() async throws {
+        let server = try await TestServer.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = try GRPCClient(.init(endpoints: [server.endpoint]), group: group)
+        let long = try await client.stream(
+            "/etcdserverpb.Watch/Watch", requestType: Etcdserverpb_WatchRequest.self,
+            responseType: Etcdserverpb_WatchResponse.self, timeout: .seconds(120))
+        try long.send(Self.watchCreate("l/", end: "l0"))
+        var longResponses = long.responses.makeAsyncIterator()
+        #expect(try await longResponses.next()?.created == true)
+
+        let started = ContinuousClock.now
+        let short = try await client.stream(
+            "/etcdserverpb.Watch/Watch", requestType: Etcdserverpb_WatchRequest.self,
+            responseType: Etcdserverpb_WatchResponse.self, timeout: .milliseconds(300))
+        try short.send(Self.watchCreate("s/", end: "s0"))
+        await #expect {
+            for try await _ in short.responses {}
+        } throws: { ($0 as? GRPCStatus)?.code == .deadlineExceeded }
+        // Ended by its own deadline, not by the long call's (two minutes away).
+        #expect(ContinuousClock.now - started < .seconds(60))
+
+        try long.send(Self.watchCreate("l2/", end: "l20"))
+        #expect(try await longResponses.next()?.created == true)
+        long.cancel()
+        await client.close()
+        try await group.shutdownGracefully()
+    }
+
     @Test("the client over TLS and mutual TLS; the server refuses it without a certificate")
     func tls() async throws {
         let certificates = try await TestCertificates.make()
