@@ -12,23 +12,11 @@ import Testing
 /// client answers; a silent one is closed; a client that pings too often is sent away.
 @Suite("Server keepalive")
 struct KeepaliveTests {
-    /// Echoes each RangeRequest's limit back as a RangeResponse's count.
-    static let echo = GRPCServerMethod.bidirectional("/test.Echo/Echo") {
-        (stream: GRPCResponseStream<Etcdserverpb_RangeResponse>) -> GRPCRequestObserver<Etcdserverpb_RangeRequest> in
-        GRPCRequestObserver(
-            onMessage: { request in
-                var response = Etcdserverpb_RangeResponse()
-                response.count = request.limit
-                stream.send(response)
-            },
-            onEnd: { stream.finish() })
-    }
-
     static func startServer(_ keepalive: GRPCKeepalive, group: any EventLoopGroup) async throws -> GRPCServer {
         var limits = GRPCLimits()
         limits.shutdownGracePeriod = .milliseconds(200)
         return try await GRPCServer.start(
-            .init(host: "127.0.0.1", port: 0, methods: [Self.echo], limits: limits, keepalive: keepalive), group: group)
+            .init(host: "127.0.0.1", port: 0, methods: [TestMethods.echo], limits: limits, keepalive: keepalive), group: group)
     }
 
     static func isPing(_ frame: HTTP2Frame) -> Bool {
