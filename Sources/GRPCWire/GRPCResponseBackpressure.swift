@@ -34,12 +34,13 @@ struct GRPCResponseBackpressure {
         self.waiting.append(send)
     }
 
-    /// `bytes` were handed to the connection.
-    mutating func queued(_ bytes: Int) {
+    /// `bytes` were handed to the connection: `admitted` by ``admits(_:)`` or
+    /// ``nextAdmitted()``, or sent without waiting (``GRPCServerCall/send(_:)``, unbounded).
+    mutating func queued(_ bytes: Int, admitted: Bool) {
         self.queuedBytes += bytes
         precondition(
-            self.queuedBytes <= self.limit || self.queuedBytes == bytes,
-            "queued response bytes exceed their bound with more than one message")
+            !admitted || self.queuedBytes <= self.limit || self.queuedBytes == bytes,
+            "an admitted response took the queue over its bound with more than one message")
     }
 
     /// The write of `bytes` completed (on the socket, or failed with the stream or connection).

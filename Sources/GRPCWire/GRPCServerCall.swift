@@ -274,7 +274,7 @@ public final class GRPCServerCall: @unchecked Sendable {
             return
         }
         if self.backpressure!.admits(framed.readableBytes) {
-            self.sendFramed(framed)
+            self.sendFramed(framed, admitted: true)
             continuation.resume()
         } else {
             self.backpressure!.wait((framed, continuation))
@@ -285,12 +285,13 @@ public final class GRPCServerCall: @unchecked Sendable {
     private func responseWritten(_ bytes: Int) {
         self.backpressure!.written(bytes)
         while self.state != .closed, let next = self.backpressure!.nextAdmitted() {
-            self.sendFramed(next.framed)
+            self.sendFramed(next.framed, admitted: true)
             next.continuation.resume()
         }
     }
 
-    private func sendFramed(_ framed: ByteBuffer) {
+    /// `admitted`: the bound let the message in (``sendWhenWritable(_:)``).
+    private func sendFramed(_ framed: ByteBuffer, admitted: Bool = false) {
         switch self.state {
         case .closed:
             return
@@ -308,7 +309,7 @@ public final class GRPCServerCall: @unchecked Sendable {
             return
         }
         let bytes = framed.readableBytes
-        self.backpressure!.queued(bytes)
+        self.backpressure!.queued(bytes, admitted: admitted)
         let written = self.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenComplete { _ in self.responseWritten(bytes) }
         self.connection.write(frame, promise: written)

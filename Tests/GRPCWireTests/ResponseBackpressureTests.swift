@@ -17,8 +17,11 @@ struct ResponseBackpressureTests {
     static let valueBytes = 1000
 
     /// Streams `request.limit` RangeResponses numbered by `count`, each with a 1000-byte value,
-    /// as fast as `sendWhenWritable` lets it; counts what it produced.
-    static func flood(produced: NIOLockedValueBox<Int>, call: NIOLockedValueBox<GRPCServerCall?>) -> GRPCServerMethod {
+    /// as fast as `sendWhenWritable` lets it (or with the plain `send` when `waits` is false);
+    /// counts what it produced.
+    static func flood(
+        produced: NIOLockedValueBox<Int>, call: NIOLockedValueBox<GRPCServerCall?>, waits: Bool = true
+    ) -> GRPCServerMethod {
         .serverStreaming("/test.Flood/Flood") {
             (request: Etcdserverpb_RangeRequest, stream: GRPCResponseStream<Etcdserverpb_RangeResponse>) in
             call.withLockedValue { $0 = stream.call }
@@ -29,10 +32,14 @@ struct ResponseBackpressureTests {
                     var kv = Mvccpb_KeyValue()
                     kv.value = Data(repeating: UInt8(index % 251), count: Self.valueBytes)
                     response.kvs = [kv]
-                    do {
-                        try await stream.sendWhenWritable(response)
-                    } catch {
-                        return
+                    if waits {
+                        do {
+                            try await stream.sendWhenWritable(response)
+                        } catch {
+                            return
+                        }
+                    } else {
+                        stream.send(response)
                     }
                     produced.withLockedValue { $0 += 1 }
                 }
@@ -98,6 +105,42 @@ struct ResponseBackpressureTests {
         }
         #expect(trailers == ["0"])
         #expect(try await call.eventLoop.submit { call.queuedResponseBytes }.get() == 0)
+        await client.close()
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("the plain send never waits: its bytes count, past the bound, and the stream stays correct")
+    func plainSendIsUnbounded() async throws {
+        let produced = NIOLockedValueBox(0)
+        let serverCall = NIOLockedValueBox<GRPCServerCall?>(nil)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var limits = GRPCLimits()
+        limits.maxQueuedResponseBytesPerStream = Self.bound
+        let server = try await GRPCServer.start(
+            .init(
+                host: "127.0.0.1", port: 0, methods: [Self.flood(produced: produced, call: serverCall, waits: false)],
+                limits: limits),
+            group: group)
+        let client = try await RawHTTP2Client.connect(
+            port: server.port, group: group, settings: [HTTP2Setting(parameter: .initialWindowSize, value: 4096)])
+        let stream = HTTP2StreamID(1)
+        var request = Etcdserverpb_RangeRequest()
+        request.limit = Int64(Self.messages)
+        try await client.write(
+            HTTP2Frame(streamID: stream, payload: RawHTTP2Client.requestHeaders("/test.Flood/Flood")),
+            HTTP2Frame(streamID: stream, payload: .data(.init(data: .byteBuffer(try request.grpcFramed()), endStream: true))))
+        for _ in 0..<200 where produced.withLockedValue({ $0 }) < Self.messages {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(produced.withLockedValue { $0 } == Self.messages)
+        let call = try #require(serverCall.withLockedValue { $0 })
+        let queued = try await call.eventLoop.submit { call.queuedResponseBytes }.get()
+        #expect(queued > Self.bound * 10, "\(queued) bytes queued")
+        try await client.write(
+            HTTP2Frame(streamID: stream, payload: .windowUpdate(windowSizeIncrement: 1 << 30)),
+            HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: 1 << 30)))
+        #expect(try await client.waitUntil { _ in grpcMessages(in: client.body(of: stream)).count == Self.messages })
         await client.close()
         await server.shutdown()
         try await group.shutdownGracefully()
