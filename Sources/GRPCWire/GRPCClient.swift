@@ -127,34 +127,64 @@ public final class GRPCClient: Sendable {
 
     /// Opens a streaming call (client-, server- or bidirectional streaming). The call is open
     /// when this returns; requests go out with ``GRPCClientStream/send(_:)``.
+    ///
+    /// A call the server refuses before processing it (REFUSED_STREAM, or above the stream its
+    /// GOAWAY names) is opened again on the next endpoint, up to once per endpoint, and the
+    /// requests sent so far go again (``GRPCStreamReplay``): transparent to the caller, as long
+    /// as no response came and the requests fit the retry buffer.
     public func stream<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ path: String, requestType: Request.Type = Request.self, responseType: Response.Type = Response.self,
         metadata: HPACKHeaders = [:], timeout: TimeAmount? = nil
     ) async throws -> GRPCClientStream<Request, Response> {
         let (responses, continuation) = AsyncThrowingStream<Response, any Error>.makeStream()
-        let call: GRPCClientCall = try await withCheckedThrowingContinuation { opened in
-            self.start(path, metadata: metadata, timeout: timeout, attemptsLeft: self.endpoints.count) {
-                GRPCClientCall.Observer(
-                    onMessage: { bytes in
-                        do {
-                            continuation.yield(try Response(grpcPayload: bytes))
-                        } catch {
-                            continuation.finish(
-                                throwing: GRPCStatus(.internal, "grpc: failed to unmarshal the received message: \(error)"))
-                        }
-                    },
-                    onClose: { status, _, _ in
-                        continuation.finish(throwing: status.code == .ok ? nil : status)
-                    })
-            } started: { call in
-                if let call {
-                    opened.resume(returning: call)
-                } else {
-                    opened.resume(throwing: GRPCStatus(.unavailable, "no endpoint could take the call"))
-                }
+        let replay = GRPCStreamReplay()
+        let deadline = timeout.map { NIODeadline.now() + $0 }
+        try await withCheckedThrowingContinuation { (opened: CheckedContinuation<Void, any Error>) in
+            self.openStream(
+                path, metadata: metadata, deadline: deadline, retriesLeft: self.endpoints.count, replay: replay,
+                responses: continuation, opened: opened)
+        }
+        return GRPCClientStream(replay: replay, responses: responses)
+    }
+
+    /// One attempt of a streaming call; `opened` is resumed by the first attempt only.
+    private func openStream<Response: SwiftProtobuf.Message>(
+        _ path: String, metadata: HPACKHeaders, deadline: NIODeadline?, retriesLeft: Int, replay: GRPCStreamReplay,
+        responses continuation: AsyncThrowingStream<Response, any Error>.Continuation,
+        opened: CheckedContinuation<Void, any Error>?
+    ) {
+        self.start(path, metadata: metadata, timeout: deadline.map { $0 - .now() }, attemptsLeft: self.endpoints.count) {
+            var committed = false
+            return GRPCClientCall.Observer(
+                onMessage: { bytes in
+                    if !committed {
+                        committed = true
+                        replay.commit()
+                    }
+                    do {
+                        continuation.yield(try Response(grpcPayload: bytes))
+                    } catch {
+                        continuation.finish(
+                            throwing: GRPCStatus(.internal, "grpc: failed to unmarshal the received message: \(error)"))
+                    }
+                },
+                onClose: { status, _, neverProcessed in
+                    if neverProcessed && retriesLeft > 0 && replay.beginRetry() {
+                        return self.openStream(
+                            path, metadata: metadata, deadline: deadline, retriesLeft: retriesLeft - 1, replay: replay,
+                            responses: continuation, opened: nil)
+                    }
+                    continuation.finish(throwing: status.code == .ok ? nil : status)
+                })
+        } started: { call in
+            if let call { replay.reopened(call) }
+            guard let opened else { return }
+            if call != nil {
+                opened.resume()
+            } else {
+                opened.resume(throwing: GRPCStatus(.unavailable, "no endpoint could take the call"))
             }
         }
-        return GRPCClientStream(call: call, responses: responses)
     }
 
     /// Closes every connection once its calls are over.
@@ -216,26 +246,25 @@ public final class GRPCClient: Sendable {
 /// A streaming call's two halves: ``send(_:)`` and ``finishSending()`` for the requests,
 /// ``responses`` for what comes back (ending with the call, throwing ``GRPCStatus`` unless OK).
 public final class GRPCClientStream<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>: Sendable {
-    private let call: GRPCClientCall
+    private let replay: GRPCStreamReplay
     public let responses: AsyncThrowingStream<Response, any Error>
 
-    init(call: GRPCClientCall, responses: AsyncThrowingStream<Response, any Error>) {
-        self.call = call
+    init(replay: GRPCStreamReplay, responses: AsyncThrowingStream<Response, any Error>) {
+        self.replay = replay
         self.responses = responses
     }
 
     public func send(_ request: Request) throws {
-        let framed = try request.grpcFramed()
-        self.call.eventLoop.execute { self.call.send(framed, end: false) }
+        self.replay.send(try request.grpcFramed())
     }
 
     public func finishSending() {
-        self.call.eventLoop.execute { self.call.finishSending() }
+        self.replay.finishSending()
     }
 
     /// Cancels the call (RST_STREAM): ``responses`` ends with CANCELLED.
     public func cancel() {
-        self.call.eventLoop.execute { self.call.abort(GRPCStatus(.cancelled, "context canceled")) }
+        self.replay.cancel()
     }
 }
 

@@ -38,6 +38,16 @@ public struct GRPCLimits: Sendable, Hashable {
     /// etcd's auth token is the largest header clients send.
     public var maxHeaderListBytes: Int
 
+    /// Response bytes one server-streaming or bidirectional call may have queued and not yet
+    /// written to the socket (HTTP/2 flow control or a full socket holds them back), before
+    /// ``GRPCServerCall/sendWhenWritable(_:)`` suspends its producer (SPEC B9).
+    ///
+    /// grpc-go blocks a stream's sender once 64 KiB are queued (its per-stream write quota); a
+    /// bound of one stream window (1 MiB) lets a stream keep a whole window of a client that
+    /// advertises ours in flight, while 1000 streams of a connection still hold at most 1 GiB.
+    /// One message larger than the bound still goes out, alone.
+    public var maxQueuedResponseBytesPerStream: Int
+
     /// How long a graceful shutdown waits for open calls (watches never end by themselves)
     /// after GOAWAY before it closes the connections.
     public var shutdownGracePeriod: TimeAmount
@@ -50,7 +60,8 @@ public struct GRPCLimits: Sendable, Hashable {
         connectionWindowBytes: Int = 16 << 20,
         maxConcurrentStreams: Int = 1000,
         maxHeaderListBytes: Int = 64 << 10,
-        shutdownGracePeriod: TimeAmount = .seconds(5)
+        shutdownGracePeriod: TimeAmount = .seconds(5),
+        maxQueuedResponseBytesPerStream: Int = 1 << 20
     ) {
         precondition(maxReceiveMessageBytes > 0)
         // RFC 7540 §6.9.1: "The sender MUST NOT send a flow-controlled frame with a length that
@@ -58,6 +69,7 @@ public struct GRPCLimits: Sendable, Hashable {
         precondition(streamWindowBytes >= 65_535 && streamWindowBytes <= Int(Int32.max))
         precondition(connectionWindowBytes >= streamWindowBytes && connectionWindowBytes <= Int(Int32.max))
         precondition(maxConcurrentStreams > 0 && maxControlFramesPerWindow > 0)
+        precondition(maxQueuedResponseBytesPerStream > 0)
         self.maxReceiveMessageBytes = maxReceiveMessageBytes
         self.maxControlFramesPerWindow = maxControlFramesPerWindow
         self.controlFrameWindow = controlFrameWindow
@@ -66,6 +78,7 @@ public struct GRPCLimits: Sendable, Hashable {
         self.maxConcurrentStreams = maxConcurrentStreams
         self.maxHeaderListBytes = maxHeaderListBytes
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.maxQueuedResponseBytesPerStream = maxQueuedResponseBytesPerStream
     }
 
     /// etcd's default `--max-request-bytes` (1.5 MiB).

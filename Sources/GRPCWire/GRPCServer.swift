@@ -15,10 +15,11 @@ public final class GRPCServer: Sendable {
         public var limits: GRPCLimits
         public var tls: GRPCTLSFiles?
         public var httpEndpoints: HTTPEndpointHandler?
+        public var keepalive: GRPCKeepalive
 
         public init(
             host: String, port: Int, methods: [GRPCServerMethod], limits: GRPCLimits = GRPCLimits(),
-            tls: GRPCTLSFiles? = nil, httpEndpoints: HTTPEndpointHandler? = nil
+            tls: GRPCTLSFiles? = nil, httpEndpoints: HTTPEndpointHandler? = nil, keepalive: GRPCKeepalive = GRPCKeepalive()
         ) {
             self.host = host
             self.port = port
@@ -26,6 +27,7 @@ public final class GRPCServer: Sendable {
             self.limits = limits
             self.tls = tls
             self.httpEndpoints = httpEndpoints
+            self.keepalive = keepalive
         }
     }
 
@@ -58,6 +60,7 @@ public final class GRPCServer: Sendable {
         let connections = NIOLockedValueBox(Connections())
         let limits = configuration.limits
         let endpoints = configuration.httpEndpoints
+        let keepalive = configuration.keepalive
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -78,7 +81,8 @@ public final class GRPCServer: Sendable {
                     }
                     try sync.addHandler(
                         ProtocolSniffer { channel, verdict in
-                            try Self.configure(channel, verdict, router: router, limits: limits, endpoints: endpoints)
+                            try Self.configure(
+                                channel, verdict, router: router, limits: limits, keepalive: keepalive, endpoints: endpoints)
                         })
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
@@ -93,12 +97,13 @@ public final class GRPCServer: Sendable {
     /// The handlers of a connection once the sniffer has told the protocol.
     private static func configure(
         _ channel: Channel, _ verdict: ProtocolSniffer.Verdict, router: GRPCRouter, limits: GRPCLimits,
-        endpoints: HTTPEndpointHandler?
+        keepalive: GRPCKeepalive, endpoints: HTTPEndpointHandler?
     ) throws {
         let sync = channel.pipeline.syncOperations
         switch verdict {
         case .http2:
             try sync.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: limits.http2Connection))
+            try sync.addHandler(GRPCServerKeepaliveHandler(policy: keepalive))
             try sync.addHandler(GRPCServerConnectionHandler(router: router, limits: limits, httpEndpoints: endpoints))
         case .http1, .needMoreBytes:
             try sync.configureHTTPServerPipeline(withErrorHandling: true)

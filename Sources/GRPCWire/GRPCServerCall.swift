@@ -37,6 +37,10 @@ public final class GRPCServerCall: @unchecked Sendable {
     private var cancelHandlers: [(GRPCStatus) -> Void] = []
     /// The method's observer of endings, if it has one.
     private let finished: (@Sendable (GRPCStatus.Code) -> Void)?
+    /// The bound on queued responses, for server-streaming and bidirectional calls; nil for
+    /// calls with one response, whose writes need no promise (the hot path).
+    private var backpressure: GRPCResponseBackpressure?
+    private let hasStreamingResponses: Bool
 
     private enum State {
         /// No response HEADERS sent yet.
@@ -63,6 +67,7 @@ public final class GRPCServerCall: @unchecked Sendable {
         connection: GRPCServerConnectionHandler,
         eventLoop: any EventLoop,
         maxReceiveMessageBytes: Int,
+        maxQueuedResponseBytes: Int,
         method: GRPCServerMethod
     ) {
         self.streamID = streamID
@@ -74,6 +79,10 @@ public final class GRPCServerCall: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.deframer = GRPCMessageDeframer(limit: maxReceiveMessageBytes)
         self.finished = method.finished
+        self.hasStreamingResponses = method.type == .serverStream || method.type == .bidiStream
+        if self.hasStreamingResponses {
+            self.backpressure = GRPCResponseBackpressure(limit: maxQueuedResponseBytes)
+        }
         switch method.kind {
         case .singleRequest(let handler): self.receiver = .single(handler, received: false)
         case .requestStream: self.receiver = .stream(nil)
@@ -98,7 +107,41 @@ public final class GRPCServerCall: @unchecked Sendable {
         return self.state == .closed
     }
 
-    /// Sends one response message. Serialization happens on the calling thread.
+    /// Response bytes of this streaming call written but not yet on the socket: they wait for
+    /// the client's flow-control window or for room in the socket (always 0 for calls with one
+    /// response). Read on the event loop.
+    public var queuedResponseBytes: Int {
+        self.eventLoop.preconditionInEventLoop()
+        return self.backpressure?.queuedBytes ?? 0
+    }
+
+    /// Sends one response message of a streaming call once the call's queued responses leave
+    /// room for it (``GRPCLimits/maxQueuedResponseBytesPerStream``), suspending the producer
+    /// until then: how a stream to a client that reads slowly stays bounded (SPEC B9).
+    /// Serialization happens on the calling thread.
+    ///
+    /// Messages go out in the order their sends reach the event loop; a producer that awaits
+    /// each send before the next and before ``finish(_:trailers:)`` keeps its order. ``send(_:)``
+    /// (which never waits, and whose bytes count too) overtakes sends suspended here.
+    /// - Throws: ``GRPCStatus`` when the call ended before the message could go (the client
+    ///   went away, or the call finished): nothing more can be sent.
+    public func sendWhenWritable(_ message: some SwiftProtobuf.Message) async throws {
+        precondition(self.hasStreamingResponses, "sendWhenWritable is for server-streaming and bidirectional calls")
+        let framed: ByteBuffer
+        do {
+            framed = try message.grpcFramed()
+        } catch {
+            let status = GRPCStatus(.internal, "grpc: error while marshaling: \(error)")
+            self.finish(status)
+            throw status
+        }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            self.eventLoop.executeNowOrLater { self.sendOrWait(framed, continuation) }
+        }
+    }
+
+    /// Sends one response message. Serialization happens on the calling thread. It never
+    /// waits: producers of many responses bound their memory with ``sendWhenWritable(_:)``.
     public func send(_ message: some SwiftProtobuf.Message) {
         let framed: ByteBuffer
         do {
@@ -222,7 +265,30 @@ public final class GRPCServerCall: @unchecked Sendable {
         for handler in handlers { handler(.cancelledByClient) }
     }
 
-    private func sendFramed(_ framed: ByteBuffer) {
+    private func sendOrWait(_ framed: ByteBuffer, _ continuation: CheckedContinuation<Void, any Error>) {
+        guard self.state != .closed else {
+            continuation.resume(throwing: GRPCStatus.callEnded)
+            return
+        }
+        if self.backpressure!.admits(framed.readableBytes) {
+            self.sendFramed(framed, admitted: true)
+            continuation.resume()
+        } else {
+            self.backpressure!.wait((framed, continuation))
+        }
+    }
+
+    /// A response's bytes left the queue: sends that waited for the room go out, in order.
+    private func responseWritten(_ bytes: Int) {
+        self.backpressure!.written(bytes)
+        while self.state != .closed, let next = self.backpressure!.nextAdmitted() {
+            self.sendFramed(next.framed, admitted: true)
+            next.continuation.resume()
+        }
+    }
+
+    /// `admitted`: the bound let the message in (``sendWhenWritable(_:)``).
+    private func sendFramed(_ framed: ByteBuffer, admitted: Bool = false) {
         switch self.state {
         case .closed:
             return
@@ -234,7 +300,16 @@ public final class GRPCServerCall: @unchecked Sendable {
         case .responding:
             break
         }
-        self.connection.write(HTTP2Frame(streamID: self.streamID, payload: .data(.init(data: .byteBuffer(framed)))))
+        let frame = HTTP2Frame(streamID: self.streamID, payload: .data(.init(data: .byteBuffer(framed))))
+        guard self.backpressure != nil else {
+            self.connection.write(frame)
+            return
+        }
+        let bytes = framed.readableBytes
+        self.backpressure!.queued(bytes, admitted: admitted)
+        let written = self.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in self.responseWritten(bytes) }
+        self.connection.write(frame, promise: written)
     }
 
     private func finishOnLoop(_ status: GRPCStatus, trailers: HPACKHeaders) {
@@ -266,6 +341,9 @@ public final class GRPCServerCall: @unchecked Sendable {
     private func release() {
         if case .stream = self.receiver { self.receiver = .stream(nil) }
         self.cancelHandlers = []
+        if let waiting = self.backpressure?.removeAllWaiting() {
+            for send in waiting { send.continuation.resume(throwing: GRPCStatus.callEnded) }
+        }
         self.connection.callEnded(self.streamID)
     }
 

@@ -124,10 +124,14 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
 
     /// Writes a frame; it is flushed at the end of the read batch, or by a flush task queued
     /// behind writes that come from other threads, so that a burst of responses shares one
-    /// syscall.
-    func write(_ frame: HTTP2Frame) {
-        guard let context = self.context else { return }
-        context.write(self.wrapOutboundOut(frame), promise: nil)
+    /// syscall. `promise` completes once the frame's bytes are on the socket (streaming calls
+    /// count their queued bytes with it); it fails when the connection is gone.
+    func write(_ frame: HTTP2Frame, promise: EventLoopPromise<Void>? = nil) {
+        guard let context = self.context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.write(self.wrapOutboundOut(frame), promise: promise)
         if self.inReadBatch {
             self.needsFlush = true
         } else if !self.flushScheduled {
@@ -197,7 +201,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         let call = GRPCServerCall(
             streamID: streamID, path: path, requestHeaders: headers, deadline: deadline,
             requestEncoding: encoding, connection: self, eventLoop: context.eventLoop,
-            maxReceiveMessageBytes: self.limits.maxReceiveMessageBytes, method: route)
+            maxReceiveMessageBytes: self.limits.maxReceiveMessageBytes,
+            maxQueuedResponseBytes: self.limits.maxQueuedResponseBytesPerStream, method: route)
         self.calls[streamID] = call
         call.start(route)
         if let deadline {

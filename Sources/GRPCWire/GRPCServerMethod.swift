@@ -124,8 +124,15 @@ public struct GRPCUnaryResponder<Response: SwiftProtobuf.Message>: Sendable {
 public struct GRPCResponseStream<Response: SwiftProtobuf.Message>: Sendable {
     public let call: GRPCServerCall
 
+    /// Sends without waiting: fine for a few responses (a watch's "created"), unbounded for many.
     public func send(_ response: Response) {
         self.call.send(response)
+    }
+
+    /// Sends once the stream's queued responses leave room, suspending until then (SPEC B9):
+    /// what a producer of many responses uses. Throws when the call ended first.
+    public func sendWhenWritable(_ response: Response) async throws {
+        try await self.call.sendWhenWritable(response)
     }
 
     public func finish(_ status: GRPCStatus = .ok, trailers: HPACKHeaders = [:]) {

@@ -76,4 +76,6 @@ extension GRPCStatus {
 
     /// What a call's handler sees when the client reset the stream or the connection went away.
     static let cancelledByClient = GRPCStatus(.cancelled, "context canceled")
+    /// What a send waiting for room hears when its call ended first.
+    static let callEnded = GRPCStatus(.cancelled, "the call ended before the message could be sent")
 }

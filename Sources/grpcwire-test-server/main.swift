@@ -11,6 +11,8 @@ import NIOPosix
 /// Flags: --port N (0: a free port) --threads N --max-request-bytes N
 ///        --max-control-frames N --control-frame-window-seconds N --shutdown-grace-seconds N
 ///        --cert-file F --key-file F --trusted-ca-file F --client-cert-auth
+///        --multiplexer (benchmark only: KV.Put alone, behind swift-nio-http2's stream
+///        multiplexer instead of GRPCWire; see MultiplexedPutServer)
 /// Prints "listening on <port>" once it serves; SIGTERM shuts it down gracefully (GOAWAY).
 struct Options {
     var host = "127.0.0.1"
@@ -23,6 +25,7 @@ struct Options {
     var maxControlFrames: Int?
     var controlFrameWindowSeconds: Int?
     var shutdownGraceSeconds: Int?
+    var multiplexer = false
 
     init(_ arguments: ArraySlice<String>) throws {
         var rest = arguments
@@ -48,6 +51,7 @@ struct Options {
             case "--max-control-frames": self.maxControlFrames = max(1, try number(flag))
             case "--control-frame-window-seconds": self.controlFrameWindowSeconds = max(1, try number(flag))
             case "--shutdown-grace-seconds": self.shutdownGraceSeconds = try number(flag)
+            case "--multiplexer": self.multiplexer = true
             default: throw OptionError("unknown flag \(flag)")
             }
         }
@@ -111,15 +115,23 @@ let configuration = GRPCServer.Configuration(
         }
     })
 
-let server: GRPCServer
+/// Stops serving: GRPCWire's graceful shutdown, or closing the multiplexer variant's listener.
+let stop: @Sendable () async -> Void
 do {
-    server = try await GRPCServer.start(configuration, group: group)
+    if options.multiplexer {
+        let listener = try await MultiplexedPutServer.start(host: options.host, port: options.port, kv: kv, group: group)
+        stop = { try? await listener.close() }
+        FileHandle.standardOutput.write(Data("listening on \(listener.localAddress?.port ?? 0)\n".utf8))
+    } else {
+        let server = try await GRPCServer.start(configuration, group: group)
+        running.withLockedValue { $0 = server }
+        stop = { await server.shutdown() }
+        FileHandle.standardOutput.write(Data("listening on \(server.port)\n".utf8))
+    }
 } catch {
     FileHandle.standardError.write(Data("grpcwire-test-server: cannot start: \(error)\n".utf8))
     exit(1)
 }
-running.withLockedValue { $0 = server }
-FileHandle.standardOutput.write(Data("listening on \(server.port)\n".utf8))
 
 signal(SIGTERM, SIG_IGN)
 let terms = DispatchSource.makeSignalSource(signal: SIGTERM)
@@ -128,6 +140,6 @@ let stopped = AsyncStream<Void> { continuation in
     terms.resume()
 }
 for await _ in stopped { break }
-await server.shutdown()
+await stop()
 try await group.shutdownGracefully()
 FileHandle.standardOutput.write(Data("stopped\n".utf8))

@@ -189,6 +189,10 @@ public final class ConcordServer: @unchecked Sendable {
                 + ClusterService.methods(context, clusterToken: token))
         let endpoints = HTTPStatusEndpoints(context: context, grpc: grpcMetrics)
         var servers: [GRPCServer] = []
+        let keepalive = GRPCKeepalive(
+            interval: .nanoseconds(configuration.grpcKeepaliveInterval.nanoseconds),
+            timeout: .nanoseconds(configuration.grpcKeepaliveTimeout.nanoseconds),
+            minTime: .nanoseconds(configuration.grpcKeepaliveMinTime.nanoseconds))
         for url in configuration.listenClientURLs {
             let tls = url.isTLS ? GRPCTLSFiles(
                 certificateFile: configuration.clientTLS.certificateFile, keyFile: configuration.clientTLS.keyFile,
@@ -198,7 +202,7 @@ public final class ConcordServer: @unchecked Sendable {
             limits.shutdownGracePeriod = .seconds(2)
             servers.append(try await GRPCServer.start(
                 GRPCServer.Configuration(host: url.host, port: url.port, methods: methods, limits: limits, tls: tls,
-                                         httpEndpoints: endpoints.handle),
+                                         httpEndpoints: endpoints.handle, keepalive: keepalive),
                 group: group))
         }
         let clientURLs = configuration.advertiseClientURLs.map(\.description)

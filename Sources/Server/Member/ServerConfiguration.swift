@@ -38,6 +38,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// etcd's `--max-request-bytes` (1.5 MiB).
     public var maxRequestBytes = 1_572_864
     public var logLevel = "info"
+    /// etcd's `--grpc-keepalive-min-time`: clients pinging more often are sent away.
+    public var grpcKeepaliveMinTime: Duration = .seconds(5)
+    /// etcd's `--grpc-keepalive-interval`: the server pings a connection silent this long.
+    public var grpcKeepaliveInterval: Duration = .seconds(2 * 3600)
+    /// etcd's `--grpc-keepalive-timeout`: an unanswered ping closes the connection after this.
+    public var grpcKeepaliveTimeout: Duration = .seconds(20)
     public var clientTLS = TLSFiles()
     public var peerTLS = TLSFiles()
 
@@ -58,6 +64,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             && a.heartbeatInterval == b.heartbeatInterval && a.electionTimeout == b.electionTimeout
             && a.snapshotCount == b.snapshotCount && a.snapshotCatchUpEntries == b.snapshotCatchUpEntries && a.quotaBackendBytes == b.quotaBackendBytes
             && a.maxRequestBytes == b.maxRequestBytes && a.logLevel == b.logLevel
+            && a.grpcKeepaliveMinTime == b.grpcKeepaliveMinTime && a.grpcKeepaliveInterval == b.grpcKeepaliveInterval
+            && a.grpcKeepaliveTimeout == b.grpcKeepaliveTimeout
     }
 
     /// Checks what etcd checks before it starts: this member in the initial cluster with the
@@ -79,6 +87,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         if snapshotCount == 0 { throw ConfigurationError("--snapshot-count must be positive") }
         if maxRequestBytes <= 0 { throw ConfigurationError("--max-request-bytes must be positive") }
+        if grpcKeepaliveInterval <= .zero || grpcKeepaliveTimeout <= .zero || grpcKeepaliveMinTime < .zero {
+            throw ConfigurationError("--grpc-keepalive-interval and --grpc-keepalive-timeout must be positive, --grpc-keepalive-min-time not negative")
+        }
         if quotaBackendBytes < 0 { throw ConfigurationError("--quota-backend-bytes must not be negative") }
         for (flags, tls) in [("--cert-file/--key-file", clientTLS), ("--peer-cert-file/--peer-key-file", peerTLS)] {
             if (tls.certificateFile == nil) != (tls.keyFile == nil) { throw ConfigurationError("\(flags) must be given together") }
@@ -94,4 +105,5 @@ public struct ServerConfiguration: Sendable, Equatable {
 
 extension Duration {
     var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

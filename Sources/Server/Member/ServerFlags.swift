@@ -23,6 +23,9 @@ public enum ServerFlags {
                                      entries kept behind a snapshot for lagging followers (default 5000)
       --quota-backend-bytes          space quota of the key space (default 2 GiB)
       --max-request-bytes            largest request accepted (default 1572864)
+      --grpc-keepalive-min-time      shortest interval between a client's pings (default 5s)
+      --grpc-keepalive-interval      idle time before the server pings a client (default 2h)
+      --grpc-keepalive-timeout       wait for a ping's answer before closing (default 20s)
       --log-level                    debug, info, warn or error (default info)
       --cert-file --key-file --trusted-ca-file --client-cert-auth             client TLS
       --peer-cert-file --peer-key-file --peer-trusted-ca-file --peer-client-cert-auth   peer TLS
@@ -87,6 +90,9 @@ public enum ServerFlags {
         case "experimental-snapshot-catchup-entries": c.snapshotCatchUpEntries = UInt64(try integer(value, name))
         case "quota-backend-bytes": c.quotaBackendBytes = Int(try integer(value, name))
         case "max-request-bytes": c.maxRequestBytes = Int(try integer(value, name))
+        case "grpc-keepalive-min-time": c.grpcKeepaliveMinTime = try duration(value, name)
+        case "grpc-keepalive-interval": c.grpcKeepaliveInterval = try duration(value, name)
+        case "grpc-keepalive-timeout": c.grpcKeepaliveTimeout = try duration(value, name)
         case "log-level":
             guard ["debug", "info", "warn", "error", "panic", "fatal"].contains(value) else {
                 throw ConfigurationError("unknown log level \"\(value)\"")
@@ -135,6 +141,13 @@ public enum ServerFlags {
             throw ConfigurationError("invalid value \"\(value)\" for flag -\(flag): parse error")
         }
         return number
+    }
+
+    private static func duration(_ value: String, _ flag: String) throws(ConfigurationError) -> Duration {
+        guard let duration = GoDuration.parse(value) else {
+            throw ConfigurationError("invalid value \"\(value)\" for flag -\(flag): parse error")
+        }
+        return duration
     }
 
     private static func boolean(_ value: String, _ flag: String) throws(ConfigurationError) -> Bool {
