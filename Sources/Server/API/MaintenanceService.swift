@@ -73,9 +73,21 @@ enum MaintenanceService {
                 moveLeader(context, to: request.targetID, responder)
             },
             .serverStreaming("/etcdserverpb.Maintenance/Snapshot") { (_: Etcdserverpb_SnapshotRequest, stream: GRPCResponseStream<Etcdserverpb_SnapshotResponse>) in
-                // Copying the environment blocks: it runs off the event loop.
+                // Copying the environment blocks: it runs on a thread of its own. The chunks then
+                // go out as the client reads them, so a slow reader holds about
+                // GRPCLimits.maxQueuedResponseBytesPerStream of it in memory, not the snapshot.
                 Thread.detachNewThread {
-                    streamSnapshot(context, directory: snapshotDirectory, stream)
+                    let path = snapshotDirectory + "/stream-\(UInt64.random(in: 0...UInt64.max)).snap"
+                    do {
+                        try createSnapshotFile(context, at: path)
+                    } catch {
+                        unlink(path)
+                        return stream.finish(EtcdError.status(error))
+                    }
+                    Task {
+                        defer { unlink(path) }
+                        await streamSnapshotFile(context, at: path, stream)
+                    }
                 }
             },
         ]
@@ -115,36 +127,40 @@ enum MaintenanceService {
         }
     }
 
-    /// Streams a snapshot of the state environment (Concord's snapshot file: LZ4 frames with
-    /// checksums), as `etcdctl snapshot save` expects: chunks, each with the bytes still to come.
-    private static func streamSnapshot(_ context: ServiceContext, directory: String, _ stream: GRPCResponseStream<Etcdserverpb_SnapshotResponse>) {
-        let path = directory + "/stream-\(UInt64.random(in: 0...UInt64.max)).snap"
-        defer { unlink(path) }
+    /// Writes a snapshot of the state environment to `path`: Concord's snapshot file (LZ4
+    /// frames with checksums) of the members as the state records them.
+    private static func createSnapshotFile(_ context: ServiceContext, at path: String) throws {
+        let members = try ClusterRecords.members(in: context.store)
+        let confState = ConfState(voters: members.filter { !$0.isLearner }.map(\.id), learners: members.filter(\.isLearner).map(\.id))
+        try SnapshotFile.create(from: context.store, confState: confState, to: path)
+    }
+
+    /// Streams the snapshot file at `path` as `etcdctl snapshot save` expects: chunks, each with
+    /// the bytes still to come, then etcd's padding and SHA-256 trailer. Each chunk waits for
+    /// room in the call's response queue; a call the client ended stops the stream.
+    private static func streamSnapshotFile(_ context: ServiceContext, at path: String, _ stream: GRPCResponseStream<Etcdserverpb_SnapshotResponse>) async {
         do {
-            let members = try ClusterRecords.members(in: context.store)
-            let confState = ConfState(voters: members.filter { !$0.isLearner }.map(\.id), learners: members.filter(\.isLearner).map(\.id))
-            try SnapshotFile.create(from: context.store, confState: confState, to: path)
             guard let file = FileHandle(forReadingAtPath: path) else { throw GRPCStatus(.internal, "cannot open \(path)") }
             defer { try? file.close() }
             let fileBytes = FileSystemSize.bytes(of: path)
             var remaining = UInt64(EtcdSnapshotTrailer.trailedLength(fileBytes))
             var hash = SHA256()
-            func send(_ chunk: Data) {
+            func send(_ chunk: Data) async throws {
                 remaining -= UInt64(chunk.count)
                 var response = Etcdserverpb_SnapshotResponse()
                 response.blob = chunk
                 response.remainingBytes = remaining
-                stream.send(context.stamped(response))
+                try await stream.sendWhenWritable(context.stamped(response))
             }
             while true {
                 let chunk = file.readData(ofLength: snapshotChunkBytes)
                 if chunk.isEmpty { break }
                 hash.update(chunk)
-                send(chunk)
+                try await send(chunk)
             }
             let padding = [UInt8](repeating: 0, count: EtcdSnapshotTrailer.paddingBytes(after: fileBytes))
             hash.update(padding)
-            send(Data(padding + hash.finalize()))
+            try await send(Data(padding + hash.finalize()))
             precondition(remaining == 0, "the snapshot stream sent \(remaining) bytes fewer than announced")
             stream.finish()
         } catch {
