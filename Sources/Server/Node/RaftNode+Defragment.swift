@@ -1,4 +1,3 @@
-import Foundation
 import Storage
 
 extension RaftNode {
@@ -27,20 +26,15 @@ extension RaftNode {
         let waiters = defragmentWaiters
         defragmentWaiters.removeAll()
         let file = store.environment.path + "/data.mdb"
-        let before = Self.fileBytes(file)
+        let before = FileSystemSize.bytes(of: file)
         let started = ContinuousClock.now
         let result = Result<Void, any Error> { try store.defragment() }
         switch result {
         case .success:
-            configuration.report(.defragmented(bytesBefore: before, bytesAfter: Self.fileBytes(file), took: ContinuousClock.now - started))
+            configuration.report(.defragmented(bytesBefore: before, bytesAfter: FileSystemSize.bytes(of: file), took: ContinuousClock.now - started))
         case .failure(let error):
             configuration.report(.defragmentFailed(error: "\(error)"))
         }
         for waiter in waiters { waiter(result) }
-    }
-
-    private static func fileBytes(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 }
