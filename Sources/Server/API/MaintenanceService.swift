@@ -57,16 +57,13 @@ enum MaintenanceService {
                 }
             },
             .unary("/etcdserverpb.Maintenance/Defragment") { (_: Etcdserverpb_DefragmentRequest, responder: GRPCUnaryResponder<Etcdserverpb_DefragmentResponse>) in
-                // The state file is not rewritten: swapping an open LMDB environment under this
-                // member's live readers is not safe yet (docs/storage.md, "Defragment"). LMDB
-                // reuses freed pages (SPEC B2), so what etcd's defrag gives back is already free
-                // for new writes; the call succeeds once a fresh read transaction has measured the
-                // pages in use, which proves the environment whole and readable.
-                do {
-                    _ = try context.store.liveBytes()
-                    responder.succeed(context.stamped(Etcdserverpb_DefragmentResponse()))
-                } catch {
-                    responder.fail(EtcdError.status(error))
+                // The member's run loop rewrites the state file between two applies
+                // (RaftNode.defragment, docs/storage.md "Defragment").
+                context.node.defragment { result in
+                    switch result {
+                    case .success: responder.succeed(context.stamped(Etcdserverpb_DefragmentResponse()))
+                    case .failure(let error): responder.fail(EtcdError.status(error))
+                    }
                 }
             },
             .unary("/etcdserverpb.Maintenance/MoveLeader") { (request: Etcdserverpb_MoveLeaderRequest, responder: GRPCUnaryResponder<Etcdserverpb_MoveLeaderResponse>) in

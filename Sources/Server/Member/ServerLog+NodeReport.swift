@@ -16,6 +16,10 @@ extension ServerLog {
             if let advice = quorum.evenSizeAdvice { warn(advice) }
         case let .slow(operation):
             warn(operation.message)
+        case let .defragmented(before, after, took):
+            info("defragmented the state file from \(before) to \(after) bytes in \(took)")
+        case let .defragmentFailed(error):
+            warn("defragment failed, the state file is unchanged: \(error)")
         }
     }
 }

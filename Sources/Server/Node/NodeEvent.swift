@@ -18,6 +18,9 @@ enum NodeEvent {
     case snapshotSent(NodeID, success: Bool)
     /// Hand leadership to a member.
     case transferLeadership(NodeID)
+    /// Rewrite the state file as a compacted copy, on the loop's thread between two applies
+    /// (`RaftNode.defragment`); `completion` runs there when it is done or has failed.
+    case defragment(completion: @Sendable (Result<Void, any Error>) -> Void)
 }
 
 /// A proposal once applied: where it landed and what the applier answered.

@@ -16,4 +16,9 @@ public enum NodeReport: Sendable {
     /// A log save or a state transaction took longer than its threshold (at most one report
     /// per phase per `NodeConfiguration.slowWarningInterval`).
     case slow(SlowOperation)
+    /// The state file was rewritten as a compacted copy: its size before and after, and how long
+    /// applies (and, for the swap at its end, reads) waited.
+    case defragmented(bytesBefore: Int, bytesAfter: Int, took: Duration)
+    /// A defragment failed before it replaced the file (a full disk): the old file is in use.
+    case defragmentFailed(error: String)
 }

@@ -13,7 +13,7 @@ import Storage
 /// transaction, never behind this loop's writes.
 public final class RaftNode: @unchecked Sendable {
     public let configuration: NodeConfiguration
-    private let mailbox: NodeMailbox
+    let mailbox: NodeMailbox
     let node: RawNode
     let log: LogStorage
     let store: MVCCStore
@@ -39,6 +39,8 @@ public final class RaftNode: @unchecked Sendable {
     var waitingProposals: [UInt64: Waiter] = [:]
     private var readBatches: [ReadBatch] = []
     private var nextReadBatch: UInt64 = 1
+    /// Defragment requests that arrived this turn; carried out after its applies.
+    var defragmentWaiters: [@Sendable (Result<Void, any Error>) -> Void] = []
 
     /// What the loop measures of itself, for `/metrics`.
     public let metrics = NodeMetrics()
@@ -184,6 +186,7 @@ public final class RaftNode: @unchecked Sendable {
         case .propose(_, _, let completion): completion(.failure(error))
         case .proposeConfChange(_, _, let completion): completion(.failure(error))
         case .read(_, let completion): completion(.failure(error))
+        case .defragment(let completion): completion(.failure(error))
         default: break
         }
     }
@@ -208,6 +211,7 @@ public final class RaftNode: @unchecked Sendable {
             collectSnapshot()
             maybeStartSnapshot()
             removeCompactedHistory()
+            defragmentIfAsked()
             publishStatus()
         }
         failEverythingWaiting(.stopped)
@@ -263,6 +267,8 @@ public final class RaftNode: @unchecked Sendable {
                 node.reportSnapshot(to: member, success: success)
             case .transferLeadership(let member):
                 try? node.transferLeadership(to: member)
+            case .defragment(let completion):
+                defragmentWaiters.append(completion)
             }
         }
         if !batch.isEmpty { submit(batch, batchWaiters) }
@@ -387,6 +393,8 @@ public final class RaftNode: @unchecked Sendable {
         waitingProposals.removeAll()
         for batch in readBatches { for waiter in batch.waiters { waiter.completion(.failure(error)) } }
         readBatches.removeAll()
+        for waiter in defragmentWaiters { waiter(.failure(error)) }
+        defragmentWaiters.removeAll()
     }
 
     private func publishStatus() {

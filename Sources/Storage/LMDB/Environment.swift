@@ -8,6 +8,9 @@ import Synchronization
 /// thread may hold several and tasks may hop threads); finished read transactions are reset
 /// and kept for reuse (`mdb_txn_reset`/`mdb_txn_renew` cost nothing measurable, begin/abort take
 /// the reader-table lock). Writes run on the environment's `WriterThread`.
+///
+/// `defragment` replaces the file and the map under everyone's feet, so everything that uses the
+/// map outside a write holds the `SwapGate` shared; writes are kept out by pausing the writer.
 public final class Environment: @unchecked Sendable {
     /// When a commit is durable.
     public enum Durability: Sendable {
@@ -40,16 +43,19 @@ public final class Environment: @unchecked Sendable {
 
     public let path: String
     public let options: Options
-    let pointer: OpaquePointer
+    /// The open environment. Read under `gate` held shared, or by a writer (writes cannot run
+    /// during a swap); replaced only by `defragment`, with the gate held exclusive and writes paused.
+    var pointer: OpaquePointer
+    let gate = SwapGate()
     private let writer: WriterThread
-    private var databases: [String: Database] = [:]
+    private(set) var databases: [String: Database] = [:]
     /// `mdb_env_get_maxkeysize`: keys (and values of `duplicateSort` databases) up to this many bytes.
     public let maxKeySize: Int
 
     /// The thread allowed to write without the writer thread (`letCurrentThreadWriteDirectly`).
-    private let directWriter = Mutex<pthread_t?>(nil)
+    let directWriter = Mutex<pthread_t?>(nil)
     private let poolLock = NSLock()
-    private var readPool: [OpaquePointer] = []  // guarded by `poolLock`; reset read transactions
+    private var readPool: [OpaquePointer] = []  // guarded by `poolLock`; reset read transactions of `pointer`
     private var isClosed = false
 
     /// Opens (creating when missing) the environment in directory `path`.
@@ -61,6 +67,25 @@ public final class Environment: @unchecked Sendable {
         self.options = options
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
 
+        try Self.removeDefragmentLeftover(path: path)
+        let pointer = try Self.open(path: path, options: options)
+        self.pointer = pointer
+        self.maxKeySize = Int(mdb_env_get_maxkeysize(pointer))
+        precondition(maxKeySize >= Limits.keyBytesMax, "this LMDB indexes keys up to \(maxKeySize) bytes, Limits.keyBytesMax is \(Limits.keyBytesMax)")
+        self.writer = WriterThread(name: "lmdb-" + (path.split(separator: "/").last ?? ""))
+
+        do {
+            databases = try write { txn in try Self.openDatabases(txn, options.databases) }
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// `mdb_env_open` with the flags `options` ask for, then frees reader slots of dead processes.
+    static func open(path: String, options: Options) throws -> OpaquePointer {
         var env: OpaquePointer?
         try StorageError.check(mdb_env_create(&env), "mdb_env_create")
         let pointer = env!
@@ -83,39 +108,36 @@ public final class Environment: @unchecked Sendable {
             mdb_env_close(pointer)
             throw error
         }
-        self.pointer = pointer
-        self.maxKeySize = Int(mdb_env_get_maxkeysize(pointer))
-        precondition(maxKeySize >= Limits.keyBytesMax, "this LMDB indexes keys up to \(maxKeySize) bytes, Limits.keyBytesMax is \(Limits.keyBytesMax)")
-        self.writer = WriterThread(name: "lmdb-" + (path.split(separator: "/").last ?? ""))
-
-        do {
-            var opened: [String: Database] = [:]
-            try write { txn in
-                for (name, dbFlags) in options.databases.sorted(by: { $0.key < $1.key }) {
-                    var handle: MDB_dbi = 0
-                    try StorageError.check(mdb_dbi_open(txn.pointer, name, dbFlags.rawValue | UInt32(MDB_CREATE), &handle), "mdb_dbi_open(\(name))")
-                    opened[name] = Database(handle: handle, name: name)
-                }
-            }
-            databases = opened
-        } catch {
-            close()
-            throw error
-        }
+        return pointer
     }
 
-    deinit { close() }
+    /// Opens (creating when missing) the named databases, in name order: the same names in the
+    /// same order get the same handles in any file of this environment.
+    static func openDatabases(_ txn: borrowing Transaction, _ databases: [String: DatabaseFlags]) throws -> [String: Database] {
+        var opened: [String: Database] = [:]
+        for (name, dbFlags) in databases.sorted(by: { $0.key < $1.key }) {
+            var handle: MDB_dbi = 0
+            try StorageError.check(mdb_dbi_open(txn.pointer, name, dbFlags.rawValue | UInt32(MDB_CREATE), &handle), "mdb_dbi_open(\(name))")
+            opened[name] = Database(handle: handle, name: name)
+        }
+        return opened
+    }
 
     /// Ends the writer thread and closes the environment. Every transaction must have ended.
     public func close() {
         if isClosed { return }
         isClosed = true
         writer.stop()
+        abortPooledReads()
+        mdb_env_close(pointer)
+    }
+
+    /// Ends the reset read transactions kept for reuse; they belong to the map of `pointer`.
+    func abortPooledReads() {
         poolLock.lock()
         for txn in readPool { mdb_txn_abort(txn) }
         readPool = []
         poolLock.unlock()
-        mdb_env_close(pointer)
     }
 
     /// The database opened under `name`.
@@ -127,8 +149,11 @@ public final class Environment: @unchecked Sendable {
     // MARK: Reads
 
     /// Runs `body` in a read transaction on the calling thread; it sees one consistent state.
-    /// Keep it short: a read transaction held open stops LMDB from reusing pages.
+    /// Keep it short: a read transaction held open stops LMDB from reusing pages, and a
+    /// `defragment` waits for it. `body` must not read this environment again (`SwapGate`).
     public func read<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        gate.lockShared()
+        defer { gate.unlockShared() }
         let txn = try beginRead()
         let transaction = Transaction(pointer: txn, isWritable: false, maxKeySize: maxKeySize)
         defer { endRead(txn) }
@@ -205,7 +230,7 @@ public final class Environment: @unchecked Sendable {
         return try result!.get()
     }
 
-    private func performWrite<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+    func performWrite<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
         var txn: OpaquePointer?
         try StorageError.check(mdb_txn_begin(pointer, nil, 0, &txn), "mdb_txn_begin(write)")
         let transaction = Transaction(pointer: txn!, isWritable: true, maxKeySize: maxKeySize)
@@ -224,20 +249,24 @@ public final class Environment: @unchecked Sendable {
 
     /// Writes every committed page to disk (`mdb_env_sync`, forced).
     public func sync() throws {
-        try StorageError.check(mdb_env_sync(pointer, 1), "mdb_env_sync(\(path))")
+        try gate.withShared {
+            try StorageError.check(mdb_env_sync(pointer, 1), "mdb_env_sync(\(path))")
+        }
     }
 
     /// Bytes up to the highest page ever used (`mdb_env_info`'s last page): what the file
     /// needs now, counting free pages LMDB will reuse. An upper bound on the data held.
     public func usedBytes() -> Int {
         var info = MDB_envinfo()
-        mdb_env_info(pointer, &info)
+        gate.withShared { _ = mdb_env_info(pointer, &info) }
         return (info.me_last_pgno + 1) * Limits.pageSizeAssumed
     }
 
     /// Writes a compacted copy of the environment (free pages left out) to `fd`, from a read
     /// transaction LMDB begins itself (`mdb_env_copyfd2` with `MDB_CP_COMPACT`).
     public func copyCompacted(to fd: Int32) throws {
-        try StorageError.check(mdb_env_copyfd2(pointer, fd, UInt32(MDB_CP_COMPACT)), "mdb_env_copyfd2")
+        try gate.withShared {
+            try StorageError.check(mdb_env_copyfd2(pointer, fd, UInt32(MDB_CP_COMPACT)), "mdb_env_copyfd2")
+        }
     }
 }

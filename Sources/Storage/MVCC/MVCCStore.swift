@@ -160,6 +160,15 @@ public final class MVCCStore: Sendable {
         }
     }
 
+    /// Rewrites the state file as a compacted copy, so it shrinks to about `liveBytes()`
+    /// (`Environment.defragment`): reads wait only for the swap, writes for the whole call.
+    /// Call it on the thread that applies (it pauses every other writer), between two applies.
+    /// With `Sync.atClose` the open marker stays: the environment is open throughout, and the
+    /// new file commits without syncing like the old one.
+    public func defragment() throws {
+        try environment.defragment()
+    }
+
     /// Removes one bounded step of compacted history. Returns whether more is left; the host
     /// calls it between batches until it returns `false`.
     @discardableResult

@@ -38,7 +38,7 @@ enum OpenMarker {
         guard FileSystem.exists(path) else { return false }
         let boot = String(decoding: try FileSystem.readWholeFile(path), as: UTF8.self)
         guard boot != (try currentBootID()) else { return false }
-        for name in ["data.mdb", "lock.mdb", fileName] {
+        for name in ["data.mdb", "lock.mdb", Environment.defragmentFileName, fileName] {
             let file = environmentPath + "/" + name
             if unlink(file) != 0 && errno != ENOENT { throw StorageError.io(operation: "unlink", path: file, errno: errno) }
         }
