@@ -21,9 +21,10 @@ extension RealMembers {
                 dataDirectory = cluster.directory + "/" + name + "-joined"
             }
 
-            /// Starts it with `--initial-cluster-state existing`, as `member add` tells one to.
-            func launch(_ cluster: ConcordCluster) throws -> ChildProcess {
-                let initialCluster = cluster.initialCluster + ",\(name)=\(peerURL)"
+            /// Starts it with `--initial-cluster-state existing`, as `member add` tells one to, and
+            /// `initialCluster` (default: the cluster's initial members and this one).
+            func launch(_ cluster: ConcordCluster, initialCluster: String? = nil) throws -> ChildProcess {
+                let initialCluster = initialCluster ?? cluster.initialCluster + ",\(name)=\(peerURL)"
                 return try ChildProcess(BuildProducts.path("concord"), [
                     "--name", name, "--data-dir", dataDirectory,
                     "--listen-client-urls", "http://\(endpoint)", "--advertise-client-urls", "http://\(endpoint)",
@@ -62,6 +63,58 @@ extension RealMembers {
                 try await Task.sleep(for: .milliseconds(200))
             }
             throw TestFailure("member list never showed \(line):\n\(last)")
+        }
+
+        /// The `ETCD_INITIAL_CLUSTER` value etcdctl prints after `member add`.
+        static func initialCluster(inAddOutput output: String) throws -> String {
+            let prefix = "ETCD_INITIAL_CLUSTER=\""
+            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else {
+                throw TestFailure("no ETCD_INITIAL_CLUSTER in \(output)")
+            }
+            return String(line.dropFirst(prefix.count).dropLast())
+        }
+
+        @Test("A one-member cluster adds a voter at once, as etcd does: member add returns before the new member runs, which then joins with --initial-cluster-state existing; a third joins the two alike")
+        func growFromOne() async throws {
+            let cluster = try await ConcordCluster.start(size: 1)
+            defer { cluster.stop() }
+            #expect(try await cluster.etcdctl(["put", "a", "1"]).status == 0)
+            let m1 = cluster.members[0]
+
+            // A change in force only once committed: the one member commits it alone, so the add
+            // returns within the command timeout instead of waiting for m2.
+            let m2 = try Joiner("m2", in: cluster)
+            let added = try await cluster.etcdctl(["member", "add", m2.name, "--peer-urls=\(m2.peerURL)", "--command-timeout=5s"])
+            #expect(added.status == 0, "\(added.errors)")
+            #expect(added.output.contains(" added to cluster "), "\(added.output)")
+            #expect(added.output.contains("ETCD_NAME=\"m2\""), "\(added.output)")
+            #expect(added.output.contains("ETCD_INITIAL_ADVERTISE_PEER_URLS=\"\(m2.peerURL)\""), "\(added.output)")
+            #expect(added.output.contains("ETCD_INITIAL_CLUSTER_STATE=\"existing\""), "\(added.output)")
+            let twoMembers = try Self.initialCluster(inAddOutput: added.output)
+            #expect(Set(twoMembers.split(separator: ",")) == ["m1=\(m1.peerURL)", "m2=\(m2.peerURL)"], "\(twoMembers)")
+
+            let second = try m2.launch(cluster, initialCluster: twoMembers)
+            defer { second.kill() }
+            _ = try await Self.eventually(cluster, ["put", "b", "2"], endpoints: [m2.endpoint])
+            #expect(try await cluster.etcdctl(["put", "c", "3"], endpoints: [m1.endpoint]).status == 0)
+            for endpoint in [m1.endpoint, m2.endpoint] {
+                let values = try await Self.eventually(cluster, ["get", "a", "d", "--print-value-only"], endpoints: [endpoint])
+                #expect(values == "1\n2\n3\n", "\(endpoint): \(values)")
+            }
+
+            // Once m2 has published its name (etcd's started members), m3 joins the two.
+            let m3 = try Joiner("m3", in: cluster)
+            let addedThird = try await Self.eventually(cluster, ["member", "add", m3.name, "--peer-urls=\(m3.peerURL)", "--command-timeout=5s"],
+                                                       endpoints: [m1.endpoint, m2.endpoint])
+            let threeMembers = try Self.initialCluster(inAddOutput: addedThird)
+            #expect(Set(threeMembers.split(separator: ",")) == ["m1=\(m1.peerURL)", "m2=\(m2.peerURL)", "m3=\(m3.peerURL)"], "\(threeMembers)")
+            let third = try m3.launch(cluster, initialCluster: threeMembers)
+            defer { third.kill() }
+            _ = try await Self.eventually(cluster, ["put", "d", "4"], endpoints: [m3.endpoint])
+            for endpoint in [m1.endpoint, m2.endpoint, m3.endpoint] {
+                let values = try await Self.eventually(cluster, ["get", "a", "e", "--print-value-only"], endpoints: [endpoint])
+                #expect(values == "1\n2\n3\n4\n", "\(endpoint): \(values)")
+            }
         }
 
         @Test("Changes etcd refuses are refused with etcd's errors: unknown member, used peer URLs, promoting a voter, removing a voter that the working quorum needs")

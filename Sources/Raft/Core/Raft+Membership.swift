@@ -1,22 +1,17 @@
 extension Raft {
-    /// The configuration in force changed (an entry appended or truncated, or a snapshot):
-    /// track the new members, and let the leader commit by the new quorum.
+    /// The configuration in force changed (an entry known committed, or a snapshot): track the
+    /// new members. A leader then counts commits and votes by the new quorum.
     mutating func configurationChanged() {
-        tracker.apply(configLog.current, nextIndex: log.lastIndex + 1)
+        tracker.apply(configLog.inForce, nextIndex: log.lastIndex + 1)
         if leadTransferee != noNode && !tracker.config.isVoter(leadTransferee) {
             leadTransferee = noNode
-        }
-        guard role == .leader else { return }
-        if maybeCommit() {
-            broadcastAppend()
-            stepDownIfRemoved()
         }
     }
 
     /// Thesis §4.2.2: a leader removed from the configuration manages the cluster until the change
-    /// is committed, then steps down.
+    /// is committed (until then the configuration without it is not in force), then steps down.
     mutating func stepDownIfRemoved() {
-        guard role == .leader, !tracker.config.isVoter(id), configLog.latestPendingIndex == nil else { return }
+        guard role == .leader, !tracker.config.isVoter(id) else { return }
         becomeFollower(term: term, leader: noNode)
     }
 

@@ -14,9 +14,7 @@ extension Raft {
         }
         log.append(entries)
         uncommittedBytes += entries.sizeInBytes
-        if configLog.appended(entries) {
-            configurationChanged()
-        }
+        configLog.appended(entries)
     }
 
     /// Proposals: appended and sent on the leader, forwarded by a follower that knows one.
@@ -41,7 +39,9 @@ extension Raft {
         if uncommittedBytes > 0 && uncommittedBytes + bytes > configuration.maxUncommittedBytes {
             throw .tooManyUncommittedEntries
         }
-        var pendingChange = configLog.latestPendingIndex != nil
+        // etcd's pendingConfIndex rule: one change at a time, and none before this leader has
+        // committed an entry of its term (so every change of earlier terms in its log is committed).
+        var pendingChange = configLog.hasUncommittedChange
         for entry in entries where entry.kind == .configChange {
             if pendingChange || !hasCommittedInCurrentTerm { throw .configChangeInProgress }
             pendingChange = true
@@ -54,7 +54,7 @@ extension Raft {
     /// rest of the batch still goes through (as etcd's raft does).
     func sanitizedForwardedEntry(_ entry: Entry) -> Entry {
         guard entry.kind == .configChange else { return entry }
-        let acceptable = configLog.latestPendingIndex == nil && hasCommittedInCurrentTerm
+        let acceptable = !configLog.hasUncommittedChange && hasCommittedInCurrentTerm
             && ConfChange(encoded: entry.data).map { if case .success = tracker.config.applying($0) { true } else { false } } == true
         return acceptable ? entry : Entry(term: entry.term, index: entry.index)
     }
@@ -172,15 +172,21 @@ extension Raft {
         }
     }
 
-    /// Commits what a quorum holds, when it is of the current term. Returns whether commit moved.
+    /// Commits what a quorum of the configuration in force holds, when it is of the current term.
+    /// A configuration entry committed this way takes effect, and its quorum may commit further
+    /// (a removed member no longer holds it back). Returns whether commit moved.
     mutating func maybeCommit() -> Bool {
         let wasCommittedInTerm = hasCommittedInCurrentTerm
-        guard log.maybeCommit(tracker.committedIndex(), term: term) else { return false }
-        configLog.committed(upTo: log.committed)
-        if !wasCommittedInTerm {
+        var moved = false
+        while log.maybeCommit(tracker.committedIndex(), term: term) {
+            moved = true
+            guard configLog.committed(upTo: log.committed) else { break }
+            configurationChanged()
+        }
+        if moved && !wasCommittedInTerm {
             reads.releaseWaitingForCommit()
         }
-        return true
+        return moved
     }
 
     /// The host persisted entries up to `stableIndex`: the leader now counts itself for them.
@@ -206,9 +212,8 @@ extension Raft {
             return
         }
         if let rewrittenFrom {
-            let truncated = configLog.truncated(from: rewrittenFrom)
-            let appended = configLog.appended(append.entries.lazy.filter { $0.index >= rewrittenFrom })
-            if truncated || appended { configurationChanged() }
+            configLog.truncated(from: rewrittenFrom)
+            configLog.appended(append.entries.lazy.filter { $0.index >= rewrittenFrom })
         }
         commitAsFollower(min(append.commit, lastNewIndex))
         send(to: leader, .appendResponse(AppendResponse(index: lastNewIndex)))
@@ -219,9 +224,13 @@ extension Raft {
         send(to: leader, .heartbeatResponse(HeartbeatResponse(readRound: heartbeat.readRound)))
     }
 
+    /// The leader says entries up to `index` are committed: configuration entries among them
+    /// take effect here now.
     private mutating func commitAsFollower(_ index: UInt64) {
         log.commitTo(index)
-        configLog.committed(upTo: log.committed)
+        if configLog.committed(upTo: log.committed) {
+            configurationChanged()
+        }
     }
 
     mutating func handleSnapshot(from leader: NodeID, _ snapshot: Snapshot) {

@@ -39,14 +39,16 @@ struct Raft {
         random = SplitMix64(seed: configuration.randomSeed ^ (configuration.id &* 0x9E37_79B9_7F4A_7C15))
         log = RaftLog(storage: storage)
         let (hardState, confState) = RaftLog.unwrap { try storage.initialState() }
-        configLog = ConfigurationLog(base: confState, index: log.firstIndex - 1)
+        // The configuration in force: the snapshot's, then the configuration entries up to the
+        // persisted commit index. Those after it count once this member learns they are committed.
+        configLog = ConfigurationLog(inForce: confState, index: log.firstIndex - 1)
         tracker = ProgressTracker(config: confState, inflightCapacity: configuration.maxInflightMessages)
 
         var next = log.firstIndex
         let end = log.lastIndex + 1
         while next < end {
             let chunk = log.slice(next, end, maxBytes: 16 << 20)
-            _ = configLog.appended(chunk)
+            configLog.appended(chunk)
             next += UInt64(chunk.count)
         }
         if hardState != .empty {
@@ -55,11 +57,11 @@ struct Raft {
             vote = hardState.vote
             log.commitTo(hardState.commit)
         }
-        configLog.committed(upTo: log.committed)
+        _ = configLog.committed(upTo: log.committed)
         if configuration.applied > 0 {
             log.appliedTo(min(configuration.applied, log.committed))
         }
-        tracker.apply(configLog.current, nextIndex: log.lastIndex + 1)
+        tracker.apply(configLog.inForce, nextIndex: log.lastIndex + 1)
         becomeFollower(term: term, leader: noNode)
     }
 

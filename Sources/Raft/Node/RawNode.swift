@@ -45,7 +45,8 @@ public final class RawNode {
         try raft.propose([Entry(term: 0, index: 0, data: command)])
     }
 
-    /// Proposes one membership change. It takes effect on each member when appended there.
+    /// Proposes one membership change. It takes effect on each member when that member learns it
+    /// is committed; until then the leader commits with the configuration before it.
     public func proposeConfChange(_ change: ConfChange) throws(ProposalError) {
         try raft.proposeConfChange(change)
     }

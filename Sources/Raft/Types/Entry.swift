@@ -1,8 +1,8 @@
 /// One slot of the replicated log.
 ///
 /// The core never looks inside `data` of a `.normal` entry: that is the application's command.
-/// A `.configChange` entry carries an encoded `ConfChange`, which the core applies as soon as the
-/// entry is appended (Raft thesis §4.1: "a server always uses the latest configuration in its log").
+/// A `.configChange` entry carries an encoded `ConfChange`, which takes effect on each member once
+/// that member learns the entry is committed, as in etcd (see `ConfigurationLog` for why).
 public struct Entry: Equatable, Sendable {
     public enum Kind: UInt8, Sendable {
         case normal = 0

@@ -9,8 +9,8 @@ import Storage
 public protocol EntryApplier: Sendable {
     /// Applies a proposal's request; the result goes to the proposer's waiting call.
     func apply(_ payload: [UInt8], to batch: inout MVCCWriteBatch) throws -> any Sendable
-    /// Records a membership change the Raft core has already made effective (when it was
-    /// appended), so that the member list is part of the applied state and of snapshots.
+    /// Records a membership change the Raft core has already made effective (when it learned the
+    /// entry committed), so that the member list is part of the applied state and of snapshots.
     /// `context` is what the proposer attached (the member's name and URLs).
     func apply(_ change: ConfChange, context: [UInt8], to batch: inout MVCCWriteBatch) throws
     /// The configuration the membership records in `store` describe: the one in force at its

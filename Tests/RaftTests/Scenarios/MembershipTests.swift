@@ -1,19 +1,65 @@
 import Testing
 @testable import Raft
 
-@Suite("Membership changes (thesis §4.1: one server at a time, effective when appended)")
+@Suite("Membership changes (one server at a time, in force once committed, as in etcd)")
 struct MembershipTests {
-    @Test("a configuration takes effect on the leader when appended, before it commits")
-    func effectiveWhenAppended() throws {
+    @Test("a configuration change takes effect when committed, so a one-member cluster adds a voter without it")
+    func oneMemberAddsVoterAlone() throws {
+        let cluster = TestCluster(voters: [1])
+        cluster.elect(1)
+        try cluster[1].proposeConfChange(ConfChange(operation: .addVoter, nodeID: 2))
+        cluster.stabilize()
+        let leader = cluster[1].raft
+        #expect(leader.log.committed == leader.log.lastIndex, "the old configuration {1} committed the change")
+        #expect(leader.tracker.config.voters == [1, 2])
+        #expect(cluster.applied[1]?.last?.kind == .configChange)
+
+        // Started only now, the new member learns the membership from the log and then counts.
+        cluster.addEmptyMember(2)
+        cluster.tick(1)
+        cluster.stabilize()
+        #expect(cluster[2].raft.tracker.config.voters == [1, 2])
+        try cluster.propose(1, [7])
+        #expect(cluster.appliedData(1) == [[7]])
+        #expect(cluster.appliedData(2) == [[7]])
+        cluster.isolate(2)
+        try cluster.propose(1, [8])
+        #expect(cluster.appliedData(1) == [[7]], "with two voters in force, member 1 alone is no quorum")
+    }
+
+    @Test("until a change commits, the configuration before it stays in force on the leader")
+    func uncommittedChangeDoesNotCount() throws {
         let cluster = TestCluster(voters: [1, 2, 3])
         cluster.elect(1)
         cluster.isolate(1)
         try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 4))
-        #expect(cluster[1].raft.tracker.config.learners == [4])
+        cluster.stabilize()
         #expect(cluster[1].raft.log.committed < cluster[1].raft.log.lastIndex)
+        #expect(cluster[1].raft.tracker.config == ConfState(voters: [1, 2, 3]))
+        cluster.healAll()
+        cluster.tick(1)
+        cluster.stabilize()
+        #expect(cluster[1].raft.log.committed == cluster[1].raft.log.lastIndex)
+        #expect(cluster[1].raft.tracker.config == ConfState(voters: [1, 2, 3], learners: [4]))
     }
 
-    @Test("one change at a time: a second change is refused until the first commits")
+    @Test("a follower puts a change in force when it learns the entry is committed, not when it appends it")
+    func followerWaitsForCommit() throws {
+        let cluster = TestCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 4))
+        cluster.handleReady(1)
+        cluster.deliver()
+        cluster.handleReady(2)
+        #expect(cluster[2].raft.log.lastIndex == cluster[1].raft.log.lastIndex)
+        #expect(cluster[2].raft.log.committed < cluster[2].raft.log.lastIndex)
+        #expect(cluster[2].raft.tracker.config.learners.isEmpty)
+        cluster.stabilize()
+        #expect(cluster[2].raft.log.committed == cluster[2].raft.log.lastIndex)
+        #expect(cluster[2].raft.tracker.config.learners == [4])
+    }
+
+    @Test("one change at a time: a second change is refused until the first commits, then accepted")
     func oneAtATime() throws {
         let cluster = TestCluster(voters: [1, 2, 3])
         cluster.elect(1)
@@ -22,6 +68,31 @@ struct MembershipTests {
         #expect(throws: ProposalError.configChangeInProgress) {
             try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 5))
         }
+        cluster.healAll()
+        cluster.tick(1)
+        cluster.stabilize()
+        try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 5))
+        cluster.stabilize()
+        #expect(cluster[1].raft.tracker.config.learners == [4, 5])
+    }
+
+    @Test("a new leader accepts a change only once it has committed an entry of its term")
+    func newLeaderCommitsFirst() throws {
+        let cluster = TestCluster(voters: [1, 2, 3])
+        cluster[1].campaign()
+        // Member 1 wins, but its first entry has not reached the others yet.
+        for _ in 0..<6 {
+            cluster.handleAllReadies()
+            cluster.deliver { if case .append = $0.payload { false } else { true } }
+        }
+        #expect(cluster[1].raft.role == .leader)
+        #expect(throws: ProposalError.configChangeInProgress) {
+            try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 4))
+        }
+        cluster.tick(1)
+        cluster.stabilize()
+        #expect(cluster[1].raft.hasCommittedInCurrentTerm)
+        try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 4))
     }
 
     @Test("invalid changes are refused with the reason")
@@ -36,8 +107,8 @@ struct MembershipTests {
         }
     }
 
-    @Test("a truncated configuration entry stops counting: the member falls back to the one before")
-    func truncationRevertsConfiguration() throws {
+    @Test("a configuration entry truncated before it commits never took effect")
+    func truncatedChangeNeverCounted() throws {
         let cluster = TestCluster(voters: [1, 2, 3]) { configuration in
             // No leases: the test elects a new leader without waiting out the old one's.
             configuration.checkQuorum = false
@@ -48,7 +119,7 @@ struct MembershipTests {
         try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 4))
         cluster.handleReady(1)
         cluster.queue.removeAll()
-        #expect(cluster[1].raft.tracker.config.learners == [4])
+        let changeIndex = cluster[1].raft.log.lastIndex
         // Members 2 and 3 go on under a new leader; when 1 rejoins, its entry is overwritten.
         cluster.cut = cluster.cut.filter { $0.contains(1) }
         cluster.elect(2)
@@ -57,8 +128,30 @@ struct MembershipTests {
         cluster.tick(2)
         cluster.stabilize()
         #expect(cluster[1].raft.leader == 2)
+        #expect(!cluster.applied[1]!.contains { $0.kind == .configChange && $0.index >= changeIndex })
         #expect(cluster[1].raft.tracker.config == ConfState(voters: [1, 2, 3]))
         #expect(cluster.appliedData(1).last == [1])
+    }
+
+    @Test("a restarted member puts in force the changes up to its persisted commit index, and none after")
+    func restartRecoversCommittedConfiguration() throws {
+        let cluster = TestCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        try cluster[1].proposeConfChange(ConfChange(operation: .addLearner, nodeID: 4))
+        cluster.stabilize()
+        cluster.isolate(1)
+        try cluster[1].proposeConfChange(ConfChange(operation: .removeNode, nodeID: 3))
+        cluster.handleReady(1)
+        #expect(cluster.storages[1]!.hardState.commit < (try cluster.storages[1]!.lastIndex()))
+        cluster.restart(1)
+        #expect(cluster[1].raft.tracker.config == ConfState(voters: [1, 2, 3], learners: [4]))
+        // From a snapshot, the configuration it carries is the one in force at its index.
+        let storage = cluster.storages[2]!
+        let committed = storage.hardState.commit
+        try storage.createSnapshot(at: committed, confState: ConfState(voters: [1, 2, 3], learners: [4]), data: [])
+        try storage.compact(upTo: committed)
+        cluster.restart(2)
+        #expect(cluster[2].raft.tracker.config == ConfState(voters: [1, 2, 3], learners: [4]))
     }
 
     @Test("a learner receives the log but does not count for commit; promoted, it does")
@@ -96,11 +189,17 @@ struct MembershipTests {
         #expect(cluster.appliedData(4) == [[8]])
     }
 
-    @Test("a leader that removes itself steps down once the removal commits, and others elect a new leader")
+    @Test("a leader that removes itself leads until the removal commits, then steps down, and others elect a new leader")
     func removedLeaderStepsDown() throws {
         let cluster = TestCluster(voters: [1, 2, 3])
         cluster.elect(1)
+        cluster.isolate(1)
         try cluster[1].proposeConfChange(ConfChange(operation: .removeNode, nodeID: 1))
+        cluster.stabilize()
+        #expect(cluster[1].raft.role == .leader)
+        #expect(cluster[1].raft.tracker.config.voters == [1, 2, 3])
+        cluster.healAll()
+        cluster.tick(1)
         cluster.stabilize()
         #expect(cluster[1].raft.role == .follower)
         #expect(cluster[2].raft.tracker.config.voters == [2, 3])

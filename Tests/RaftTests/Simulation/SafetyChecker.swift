@@ -39,7 +39,8 @@ struct SafetyChecker {
         return nil
     }
 
-    /// Commit and applied indices never go backwards while a member is up, nor the persisted commit.
+    /// Commit and applied indices never go backwards while a member is up, nor the persisted
+    /// commit; the configuration in force is the committed one.
     mutating func checkProgress(_ member: SimulatedMember) -> String? {
         guard let node = member.node else { return nil }
         let committed = node.raft.log.committed
@@ -59,6 +60,11 @@ struct SafetyChecker {
             return "member \(member.id): persisted commit went back from \(member.lastPersistedCommit) to \(persistedCommit)"
         }
         member.lastPersistedCommit = persistedCommit
+        // A configuration is in force once its entry is committed: with everything committed
+        // applied, the core's configuration is the one the applied entries define.
+        if member.state.applied == committed && node.raft.tracker.config != member.state.confState {
+            return "member \(member.id): configuration in force \(node.raft.tracker.config) at commit \(committed), applied entries define \(member.state.confState)"
+        }
         return nil
     }
 

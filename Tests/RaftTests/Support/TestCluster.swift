@@ -49,6 +49,13 @@ final class TestCluster {
         storages[id] = storage
     }
 
+    /// Restarts member `id` on what it persisted, as after a crash (everything else is lost).
+    func restart(_ id: NodeID) {
+        var configuration = RaftConfiguration(id: id)
+        configuration.randomSeed = 42
+        nodes[id] = RawNode(configuration: configuration, storage: storages[id]!)
+    }
+
     var ids: [NodeID] { nodes.keys.sorted() }
 
     var leader: NodeID? {
