@@ -10,7 +10,8 @@ public enum ProposalError: Error, Equatable, Sendable {
     /// Too many reads are waiting for a leadership confirmation.
     case tooManyPendingReads
     /// A membership change is still uncommitted, or the new leader has not yet committed an
-    /// entry of its own term (thesis §4.1 and the single-server change fix): one change at a time.
+    /// entry of its own term: one change at a time, each in force before the next is proposed
+    /// (etcd-raft's `pendingConfIndex` rule, with the single-server change fix of the thesis).
     case configChangeInProgress
     /// The change does not apply to the configuration in force.
     case invalidConfigChange(ConfChangeError)
