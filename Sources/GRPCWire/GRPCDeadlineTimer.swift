@@ -16,11 +16,12 @@ struct GRPCDeadlineTimer {
     /// Makes sure the timer fires no later than `deadline`: a timer armed for an earlier or
     /// equal time is kept (the common case, and free); a later one is replaced.
     mutating func arm(for deadline: NIODeadline, on eventLoop: any EventLoop, fire: @escaping () -> Void) {
-        eventLoop.assertInEventLoop()
         if let armedFor, armedFor <= deadline { return }
         self.scheduled?.cancel()
         self.armedFor = deadline
-        self.scheduled = eventLoop.scheduleTask(deadline: deadline, fire)
+        // assumeIsolated: checks that this runs on the loop, and lets `fire` be a closure over
+        // loop-bound state.
+        self.scheduled = eventLoop.assumeIsolated().scheduleTask(deadline: deadline, fire)
     }
 
     /// The armed timer ran: nothing is armed until the next ``arm(for:on:fire:)``.

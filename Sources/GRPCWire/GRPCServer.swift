@@ -146,7 +146,8 @@ extension GRPCLimits {
     /// route) and `grpc-timeout`; a request that lacks one or spells it otherwise (uppercase
     /// names included) gets the same gRPC or HTTP error as one that sends a wrong value.
     /// Framing, HPACK, stream states and flow control are still swift-nio-http2's to enforce.
-    var http2Connection: NIOHTTP2Handler.ConnectionConfiguration {
+    /// Public so that a benchmark variant can run on exactly these settings.
+    public var http2Connection: NIOHTTP2Handler.ConnectionConfiguration {
         var configuration = NIOHTTP2Handler.ConnectionConfiguration()
         configuration.initialSettings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: self.maxConcurrentStreams),

@@ -16,17 +16,8 @@ import NIOPosix
 enum MultiplexedPutServer {
     static func start(host: String, port: Int, kv: MemoryKV, group: any EventLoopGroup) async throws -> any Channel {
         let limits = GRPCLimits()
-        var connection = NIOHTTP2Handler.ConnectionConfiguration()
-        connection.initialSettings = [
-            HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.maxConcurrentStreams),
-            HTTP2Setting(parameter: .initialWindowSize, value: limits.streamWindowBytes),
-            HTTP2Setting(parameter: .maxHeaderListSize, value: limits.maxHeaderListBytes),
-        ]
-        connection.controlFrameRateLimit.maximumCount = limits.maxControlFramesPerWindow
-        connection.controlFrameRateLimit.windowLength = limits.controlFrameWindow
-        // As GRPCWire's connections since d907332, so the two differ only in the multiplexer.
-        connection.headerBlockValidation = .disabled
-        connection.contentLengthValidation = .disabled
+        // GRPCWire's own settings, so the two servers differ only in the multiplexer.
+        let connection = limits.http2Connection
         var stream = NIOHTTP2Handler.StreamConfiguration()
         stream.targetWindowSize = limits.streamWindowBytes
         return try await ServerBootstrap(group: group)
