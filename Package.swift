@@ -26,6 +26,9 @@ let package = Package(
         .target(name: "Raft"),
         // CRC-32C, shared by the storage engine's files and the peer protocol's frames.
         .target(name: "Checksums"),
+        // Go's duration and quoting text, as etcd's flags and etcdctl's output use them: shared by
+        // the server's flags, concordctl and concord-bench.
+        .target(name: "GoText"),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Linearizability"]),
         .target(name: "Linearizability"),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
@@ -39,7 +42,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Raft", "Storage", "Transport", "GRPCWire", "EtcdAPI",
+                "Raft", "Storage", "Transport", "GRPCWire", "EtcdAPI", "GoText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -116,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "concord-bench",
             dependencies: [
-                "GRPCWire", "EtcdAPI",
+                "GRPCWire", "EtcdAPI", "GoText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -157,7 +160,7 @@ let package = Package(
         .executableTarget(
             name: "concordctl",
             dependencies: [
-                "GRPCWire", "EtcdAPI", "Raft",
+                "GRPCWire", "EtcdAPI", "Raft", "GoText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

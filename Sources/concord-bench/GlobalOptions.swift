@@ -1,6 +1,7 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import GRPCWire
+import GoText
 import NIOCore
 
 /// The flags every benchmark takes: etcd benchmark's persistent flags (same names, same
@@ -86,20 +87,7 @@ struct BenchDuration: ExpressibleByArgument, Sendable {
     init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
     init?(argument: String) {
-        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
-        var rest = Substring(argument)
-        var total = 0.0
-        if rest == "0" { self.nanoseconds = 0; return }
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            // Longest unit first, so "ms" is not read as "m".
-            guard let (unit, scale) = units.sorted(by: { $0.0.count > $1.0.count }).first(where: { rest.hasPrefix($0.0) })
-            else { return nil }
-            rest = rest.dropFirst(unit.count)
-            total += value * scale
-        }
-        self.nanoseconds = Int64(total)
+        guard let nanoseconds = try? GoDuration.parse(argument), nanoseconds >= 0 else { return nil }
+        self.nanoseconds = nanoseconds
     }
 }

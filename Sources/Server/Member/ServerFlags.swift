@@ -1,3 +1,5 @@
+import GoText
+
 /// etcd's command line: `--flag=value` or `--flag value` (one dash works too, as with Go's
 /// flag package), booleans as `--flag` or `--flag=true`.
 public enum ServerFlags {
@@ -144,10 +146,10 @@ public enum ServerFlags {
     }
 
     private static func duration(_ value: String, _ flag: String) throws(ConfigurationError) -> Duration {
-        guard let duration = GoDuration.parse(value) else {
+        guard let nanoseconds = try? GoDuration.parse(value), nanoseconds >= 0 else {
             throw ConfigurationError("invalid value \"\(value)\" for flag -\(flag): parse error")
         }
-        return duration
+        return .nanoseconds(nanoseconds)
     }
 
     private static func boolean(_ value: String, _ flag: String) throws(ConfigurationError) -> Bool {

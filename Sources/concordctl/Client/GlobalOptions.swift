@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRPCWire
+import GoText
 import NIOCore
 
 /// etcdctl's global flags, accepted by every command, each also read from its `ETCDCTL_…`

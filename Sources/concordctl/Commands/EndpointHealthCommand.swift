@@ -2,6 +2,7 @@ import ArgumentParser
 import EtcdAPI
 import Foundation
 import GRPCWire
+import GoText
 
 /// `endpoint health`: an endpoint is healthy when a linearizable read goes through (it needs a
 /// leader and a quorum) and it has no alarm raised.

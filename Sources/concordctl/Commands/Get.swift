@@ -1,6 +1,7 @@
 import ArgumentParser
 import EtcdAPI
 import Foundation
+import GoText
 
 /// `get [options] <key> [range_end]`.
 struct Get: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EtcdAPI
 import Foundation
+import GoText
 
 /// `member add <memberName> --peer-urls=…`; the simple format adds the environment the new
 /// member starts with.

@@ -1,5 +1,6 @@
 import EtcdAPI
 import Foundation
+import GoText
 
 /// etcdctl's txn input: compares, an empty line, the success requests, an empty line, the
 /// failure requests, an empty line. Each part is read line by line as etcdctl reads it

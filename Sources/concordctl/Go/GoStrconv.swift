@@ -1,3 +1,5 @@
+import GoText
+
 /// Number parsing with Go's `strconv` rules and error texts: etcdctl prints those errors
 /// verbatim (`bad lease ID (strconv.ParseInt: parsing "zz": invalid syntax), expecting ID in Hex`).
 enum GoStrconv {

@@ -1,5 +1,6 @@
 import EtcdAPI
 import Foundation
+import GoText
 import SwiftProtobuf
 
 /// The fields format's pieces: `"Name" : value` lines, Go's `%q` for byte strings.

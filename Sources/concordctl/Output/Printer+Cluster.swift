@@ -1,4 +1,5 @@
 import EtcdAPI
+import GoText
 
 /// member, endpoint, alarm and move-leader output.
 extension Printer {

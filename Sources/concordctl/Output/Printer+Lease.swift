@@ -1,4 +1,5 @@
 import EtcdAPI
+import GoText
 
 /// lease output. clientv3's lease responses embed the header, so their JSON is flat, and their
 /// field names are clientv3's (`ID`, `TTL`, `granted-ttl`), not the proto's.

@@ -1,8 +1,8 @@
 /// Go's `time.Duration` text, both ways: etcdctl's `--dial-timeout=2s` flags are parsed with
 /// `time.ParseDuration`, and `endpoint health` prints how long the check took with `Duration.String`.
-enum GoDuration {
-    struct ParseError: Error, CustomStringConvertible {
-        let description: String
+public enum GoDuration {
+    public struct ParseError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     private static let units: [(String, Double)] = [
@@ -10,7 +10,7 @@ enum GoDuration {
     ]
 
     /// Nanoseconds in `text` ("2s", "1m30s", "500ms", "1.5h"); a bare "0" is zero.
-    static func parse(_ text: String) throws(ParseError) -> Int64 {
+    public static func parse(_ text: String) throws(ParseError) -> Int64 {
         let failure = ParseError(description: "time: invalid duration \(GoQuote.quote(text))")
         var rest = Substring(text)
         var sign: Double = 1
@@ -39,7 +39,7 @@ enum GoDuration {
     }
 
     /// `time.Duration(nanoseconds).String()`: "4.726505ms", "1.5s", "2m3s".
-    static func format(nanoseconds: Int64) -> String {
+    public static func format(nanoseconds: Int64) -> String {
         if nanoseconds == 0 { return "0s" }
         let negative = nanoseconds < 0
         let magnitude = nanoseconds.magnitude

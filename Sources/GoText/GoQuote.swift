@@ -1,8 +1,8 @@
 /// Go's `strconv.Quote` (and so `fmt`'s `%q`) over bytes: etcdctl's fields format and its
 /// `member add` environment lines quote keys, values and names this way, and a key need not be
 /// UTF-8.
-enum GoQuote {
-    static func quote(_ bytes: some Collection<UInt8>) -> String {
+public enum GoQuote {
+    public static func quote(_ bytes: some Collection<UInt8>) -> String {
         var out = "\""
         var utf8 = Array(bytes)[...]
         while let first = utf8.first {
@@ -17,7 +17,7 @@ enum GoQuote {
         return out + "\""
     }
 
-    static func quote(_ string: String) -> String { self.quote(Array(string.utf8)) }
+    public static func quote(_ string: String) -> String { self.quote(Array(string.utf8)) }
 
     private static func escape(_ scalar: Unicode.Scalar) -> String {
         switch scalar {
