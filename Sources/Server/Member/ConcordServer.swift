@@ -20,7 +20,8 @@ public final class ConcordServer: @unchecked Sendable {
     let log: LogStorage
     let transport: PeerTransport
     let servers: [GRPCServer]
-    let group: MultiThreadedEventLoopGroup
+    /// The client connections' event loops, and the run loop's with the peer connections.
+    let groups: [MultiThreadedEventLoopGroup]
     let serverLog: ServerLog
     private let publisher: Task<Void, Never>
 
@@ -28,7 +29,7 @@ public final class ConcordServer: @unchecked Sendable {
     public var clientPorts: [Int] { servers.map(\.port) }
 
     private init(configuration: ServerConfiguration, clusterID: UInt64, memberID: UInt64, node: RaftNode, store: MVCCStore,
-                 log: LogStorage, transport: PeerTransport, servers: [GRPCServer], group: MultiThreadedEventLoopGroup,
+                 log: LogStorage, transport: PeerTransport, servers: [GRPCServer], groups: [MultiThreadedEventLoopGroup],
                  serverLog: ServerLog, publisher: Task<Void, Never>) {
         self.configuration = configuration
         self.clusterID = clusterID
@@ -38,7 +39,7 @@ public final class ConcordServer: @unchecked Sendable {
         self.log = log
         self.transport = transport
         self.servers = servers
-        self.group = group
+        self.groups = groups
         self.serverLog = serverLog
         self.publisher = publisher
     }
@@ -57,7 +58,9 @@ public final class ConcordServer: @unchecked Sendable {
 
         let token = configuration.initialClusterToken
         let initialMembers = configuration.initialMembers
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: UsableProcessors.count)
+        // The run loop's thread, which the peer connections share (see RaftNode).
+        let raftGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let identity: MemberIdentityFile
         let isNewMember: Bool
         /// For a member joining a running cluster: the members as a running one listed them.
@@ -119,7 +122,7 @@ public final class ConcordServer: @unchecked Sendable {
                 clusterID: identity.clusterID, memberID: identity.memberID,
                 listenHost: peerURL.host, listenPort: peerURL.port,
                 tls: try peerTLS(configuration.peerTLS)),
-            group: group,
+            group: raftGroup,
             callbacks: PeerTransportCallbacks(
                 onMessages: { messages in
                     guard let node = nodeBox.withLockedValue({ $0 }) else { return }
@@ -162,7 +165,7 @@ public final class ConcordServer: @unchecked Sendable {
         nodeConfiguration.report = { report in serverLog.log(report) }
         let snapshots = try SnapshotDirectory(path: layout.snapshotPath)
         let node = try RaftNode(configuration: nodeConfiguration, log: log, store: store, snapshots: snapshots, applier: applier,
-                                peers: TransportPeerSender(transport))
+                                peers: TransportPeerSender(transport), eventLoop: raftGroup.next())
         nodeBox.withLockedValue { $0 = node }
 
         // Peers known now: the applied member records, and the initial cluster's.
@@ -212,7 +215,7 @@ public final class ConcordServer: @unchecked Sendable {
         serverLog.info("member \(String(memberID, radix: 16)) of cluster \(String(identity.clusterID, radix: 16)) serving clients on \(configuration.listenClientURLs.map(\.description).joined(separator: ",")), peers on \(peerURL)")
         warnAboutEvenVoters(node: node, log: serverLog)
         return ConcordServer(configuration: configuration, clusterID: identity.clusterID, memberID: memberID, node: node,
-                             store: store, log: log, transport: transport, servers: servers, group: group,
+                             store: store, log: log, transport: transport, servers: servers, groups: [group, raftGroup],
                              serverLog: serverLog, publisher: publisher)
     }
 
@@ -235,7 +238,7 @@ public final class ConcordServer: @unchecked Sendable {
         await transport.shutdown()
         log.close()
         store.close()
-        try? await group.shutdownGracefully()
+        for group in groups { try? await group.shutdownGracefully() }
         serverLog.info("member \(String(memberID, radix: 16)) stopped")
     }
 

@@ -7,7 +7,8 @@ import Raft
 ///
 /// `send` may be called from any thread. Messages wait in a queue bounded in bytes
 /// (`TransportLimits.maxPendingBytesPerPeer`); one task on the link's event loop writes all that
-/// is waiting as one buffer and flushes once, so a burst of sends becomes one write. The queue
+/// is waiting as one buffer and flushes once, so a burst of sends becomes one write. A send on
+/// the link's event loop itself writes at once. The queue
 /// is written out only while the channel is writable; when it is full, new messages are dropped
 /// and the peer is reported unreachable.
 final class PeerLink: @unchecked Sendable {
@@ -87,7 +88,10 @@ final class PeerLink: @unchecked Sendable {
             if dropped { dropped = shouldReportUnreachableLocked() }
         }
         if dropped { context.callbacks.onUnreachable(peerID) }
-        if scheduleFlush { eventLoop.execute { self.flush() } }
+        guard scheduleFlush else { return }
+        // On the link's own event loop (the run loop shares it) the write goes out now: a
+        // leader's appends must leave before its own log write, not after its turn.
+        if eventLoop.inEventLoop { flush() } else { eventLoop.execute { self.flush() } }
     }
 
     /// Starts sending a snapshot on its own connection; the outcome goes to `onSnapshotStatus`.

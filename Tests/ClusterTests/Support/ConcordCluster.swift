@@ -45,6 +45,7 @@ final class ConcordCluster: @unchecked Sendable {
                 try cluster.launch(index)
             }
             try await cluster.waitForLeader()
+            try await cluster.waitForPublishedClientURLs()
         } catch {
             cluster.stop()
             throw error
@@ -140,6 +141,22 @@ final class ConcordCluster: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestFailure("no leader agreed on within \(timeout); logs:\n" + members.indices.map { "m\($0 + 1): \(logs($0).suffix(1500))" }.joined(separator: "\n"))
+    }
+
+    /// Waits until the member list gives every member its client URLs. A member publishes them
+    /// through the log once a leader is known, as etcd's does; a test that changed the
+    /// membership before that (adding a voter to a single member) would leave them unpublished
+    /// until the new quorum is whole.
+    func waitForPublishedClientURLs(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            let result = try await etcdctl(["member", "list", "-w", "json"])
+            last = result.output + result.errors
+            if result.status == 0, result.output.components(separatedBy: "\"clientURLs\"").count - 1 == members.count { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("client URLs not published within \(timeout): \(last)")
     }
 
     /// Waits until every running member reports the same key-space hash; returns it.
