@@ -72,6 +72,7 @@ extension Raft {
             guard let progress = tracker[member] else { continue }
             // Never tell a follower to commit beyond what it is known to hold.
             let commit = min(progress.match, log.committed)
+            tracker[member]!.commitSent = max(progress.commitSent, commit)
             send(to: member, .heartbeat(Heartbeat(commit: commit, readRound: readRound)))
         }
     }
@@ -89,6 +90,7 @@ extension Raft {
         }
         if entries.isEmpty && !sendIfEmpty { return false }
         tracker[member]!.recordSent(lastIndex: entries.last?.index)
+        tracker[member]!.commitSent = max(progress.commitSent, log.committed)
         send(to: member, .append(Append(prevIndex: prevIndex, prevTerm: prevTerm, entries: entries, commit: log.committed)))
         return true
     }
@@ -143,7 +145,7 @@ extension Raft {
             tracker[member]!.inflights.freeLE(response.index)
         }
         if maybeCommit() {
-            broadcastAppend()
+            announceCommit()
             stepDownIfRemoved()
             guard role == .leader else { return }
         } else if wasPaused {
@@ -193,8 +195,34 @@ extension Raft {
     mutating func leaderPersisted() {
         guard role == .leader, tracker[id]?.maybeUpdate(log.stableLastIndex) == true else { return }
         if maybeCommit() {
-            broadcastAppend()
+            announceCommit()
             stepDownIfRemoved()
+        }
+    }
+
+    /// The commit index moved: followers learn it from their next append. Without
+    /// `deferCommitNotices` everyone gets one now; with it, only followers with entries to
+    /// receive do, and the others wait for `sendCommitNotices`.
+    mutating func announceCommit() {
+        guard configuration.deferCommitNotices else {
+            broadcastAppend()
+            return
+        }
+        for member in tracker.config.members where member != id {
+            if !sendAppend(to: member, sendIfEmpty: false) && (tracker[member]?.commitSent ?? 0) < log.committed {
+                commitNoticeOwed = true
+            }
+        }
+    }
+
+    /// Sends the commit notices `announceCommit` held back: an append (empty when there is
+    /// nothing new) to every follower that has not been sent the current commit index.
+    mutating func sendCommitNotices() {
+        guard commitNoticeOwed else { return }
+        commitNoticeOwed = false
+        guard role == .leader else { return }
+        for member in tracker.config.members where member != id && (tracker[member]?.commitSent ?? 0) < log.committed {
+            sendAppend(to: member)
         }
     }
 

@@ -25,6 +25,9 @@ struct Raft {
     /// Bytes proposed on this leader and not yet applied (bounded by `maxUncommittedBytes`).
     var uncommittedBytes = 0
     var reads = ReadIndexTracker()
+    /// The leader's commit moved while some follower had nothing new to receive, and
+    /// `deferCommitNotices` holds its notice back (`sendCommitNotices`).
+    var commitNoticeOwed = false
 
     /// Messages that may leave before this member persists the `Ready` they come with.
     var messages: [Message] = []
@@ -149,6 +152,7 @@ struct Raft {
         heartbeatElapsed = 0
         resetRandomizedElectionTimeout()
         leadTransferee = noNode
+        commitNoticeOwed = false
         tracker.resetVotes()
         tracker.resetProgress(nextIndex: log.lastIndex + 1, selfID: id, selfMatch: log.stableLastIndex)
         reads.reset()

@@ -22,6 +22,12 @@ public struct RaftConfiguration: Sendable {
     public var checkQuorum: Bool = true
     /// Elections start with a pre-vote round that changes no term (thesis §9.6).
     public var preVote: Bool = true
+    /// When the leader's commit index moves, followers with nothing new to receive get no empty
+    /// append at once: the host calls `RawNode.sendCommitNotices()` a moment later, by when the
+    /// next proposal's append has usually carried the commit index already. Off, the leader
+    /// sends the empty appends at once, as etcd's raft does. Only followers' knowledge of the
+    /// commit waits (and heartbeats carry it too); what is committed does not change.
+    public var deferCommitNotices: Bool = false
     /// Seeds the randomized election timeout; the only source of randomness in the core.
     public var randomSeed: UInt64 = 0
 

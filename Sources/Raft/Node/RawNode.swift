@@ -51,6 +51,15 @@ public final class RawNode {
         try raft.proposeConfChange(change)
     }
 
+    /// Commit notices held back (`RaftConfiguration.deferCommitNotices`): the host should call
+    /// `sendCommitNotices()` shortly.
+    public var commitNoticeOwed: Bool { raft.commitNoticeOwed }
+
+    /// Sends the commit notices held back, to the followers not yet told the commit index.
+    public func sendCommitNotices() {
+        raft.sendCommitNotices()
+    }
+
     /// Asks for a linearizable read; `context` identifies it in the `ReadState` that answers it.
     public func readIndex(context: [UInt8]) throws(ProposalError) {
         try raft.readIndex(context: context)

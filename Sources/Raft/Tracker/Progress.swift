@@ -20,6 +20,8 @@ struct Progress {
     var recentActive = false
     /// In probe state, an append is out and unanswered.
     var probeSent = false
+    /// The highest commit index sent to the member (in an append or a heartbeat).
+    var commitSent: UInt64 = 0
     var inflights: Inflights
     var isLearner: Bool
 

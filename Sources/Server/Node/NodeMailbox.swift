@@ -55,6 +55,8 @@ final class NodeMailbox: @unchecked Sendable {
         }
     }
 
+    var isClosed: Bool { lock.withLock { closed } }
+
     /// Stops the loop; returns what was still queued so that its callers can be failed.
     func close() -> [NodeEvent] {
         lock.withLock {

@@ -36,6 +36,8 @@ public final class RaftNode: @unchecked Sendable {
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private var started = false
     private var tickTask: RepeatedTask?
+    /// The held-back commit notices' send, when scheduled.
+    private var commitNoticeTask: Scheduled<Void>?
 
     // Loop-thread state.
     var appliedIndex: UInt64
@@ -123,7 +125,7 @@ public final class RaftNode: @unchecked Sendable {
     public func start() {
         precondition(!started, "started twice")
         started = true
-        let tick = TimeAmount.nanoseconds(Int64(configuration.heartbeatInterval.nanoseconds))
+        let tick = TimeAmount.nanoseconds(configuration.heartbeatInterval.nanoseconds)
         eventLoop.execute { [self] in
             ThreadName.set("raft-loop")
             // The loop is the state's only regular writer: its applies skip the writer thread.
@@ -141,6 +143,7 @@ public final class RaftNode: @unchecked Sendable {
         if started {
             let finished = eventLoop.submit { [self] in
                 tickTask?.cancel()
+                commitNoticeTask?.cancel()
                 failEverythingWaiting(.stopped)
                 // The copy reads the state environment, which the owner closes once this returns.
                 creation?.wait()
@@ -239,6 +242,7 @@ public final class RaftNode: @unchecked Sendable {
             retryUnansweredReads(now: now)
         }
         handleReadies()
+        scheduleCommitNotices()
         collectSnapshot()
         maybeStartSnapshot()
         removeCompactedHistory()
@@ -367,6 +371,17 @@ public final class RaftNode: @unchecked Sendable {
             node.advance(ready)
         }
         completeReads()
+    }
+
+    private func scheduleCommitNotices() {
+        guard node.commitNoticeOwed, commitNoticeTask == nil else { return }
+        let delay = TimeAmount.nanoseconds(configuration.commitNoticeDelay.nanoseconds)
+        commitNoticeTask = eventLoop.scheduleTask(in: delay) { [self] in
+            commitNoticeTask = nil
+            guard !mailbox.isClosed else { return }
+            node.sendCommitNotices()
+            handleReadies()
+        }
     }
 
     /// One bounded step of removing compacted history per turn, so that a large compaction

@@ -52,6 +52,40 @@ struct ReplicationTests {
         cluster[1].advance(ready)
     }
 
+    @Test("with deferCommitNotices an idle follower learns a commit from the next append, or from sendCommitNotices: no empty append goes out at once")
+    func deferredCommitNotices() throws {
+        let cluster = TestCluster(voters: [1, 2, 3]) { $0.deferCommitNotices = true }
+        cluster.elect(1)
+        let noOp = cluster[1].raft.log.committed
+        #expect(cluster[1].commitNoticeOwed)
+        #expect(cluster[2].raft.log.committed < noOp)
+
+        // The next proposal's append carries the no-op's commit; its own commit is owed then.
+        try cluster[1].propose([7])
+        cluster.stabilize()
+        #expect(cluster[1].raft.log.committed == noOp + 1)
+        #expect(cluster[2].raft.log.committed == noOp && cluster[3].raft.log.committed == noOp)
+        #expect(cluster.appliedData(1) == [[7]])
+        #expect(cluster.appliedData(2).isEmpty)
+        #expect(cluster[1].commitNoticeOwed)
+
+        let before = cluster.delivered.count
+        cluster[1].sendCommitNotices()
+        cluster.stabilize()
+        #expect(!cluster[1].commitNoticeOwed)
+        let notices = cluster.delivered[before...].filter { message in
+            if case .append(let append) = message.payload { append.entries.isEmpty && append.commit == noOp + 1 } else { false }
+        }
+        #expect(notices.map(\.to).sorted() == [2, 3])
+        #expect(cluster.appliedData(2) == [[7]] && cluster.appliedData(3) == [[7]])
+
+        // Nothing is owed any more: another call sends nothing.
+        let after = cluster.delivered.count
+        cluster[1].sendCommitNotices()
+        cluster.stabilize()
+        #expect(cluster.delivered.count == after)
+    }
+
     @Test("a leader alone does not commit before its own persist")
     func singleVoterCommitsAfterPersist() throws {
         let cluster = TestCluster(voters: [1])

@@ -39,6 +39,9 @@ final class SimulatedMember {
         configuration.maxMessageBytes = maxMessageBytes
         configuration.maxInflightMessages = 4
         configuration.randomSeed = seed
+        // Half the members hold commit notices back, as Concord's server does; the simulation
+        // sends them at a random later step.
+        configuration.deferCommitNotices = seed % 2 == 1
         let snapshot = try! storage.snapshot()
         state = KVStateMachine(snapshot: snapshot)
         configuration.applied = snapshot.metadata.index

@@ -87,6 +87,9 @@ final class Simulation {
         for member in members where member.isUp && (time + Int(member.id)) % Self.unitsPerTick == 0 {
             member.node!.tick()
         }
+        for member in members where member.node?.commitNoticeOwed == true && chance(0.3, &random) {
+            member.node!.sendCommitNotices()
+        }
         if faultsActive { clientsAct() }
         expireClientDeadlines()
         try processReadies()
