@@ -33,6 +33,31 @@ extension RealMembers {
             #expect(get.output.split(separator: "\n").map(String.init) == expected)
         }
 
+        @Test("Members confined to one processor, where clients, peers and the run loop share one thread, serve writes and reads through every member, elect a new leader after SIGKILL, and catch a returning member up")
+        func oneProcessor() async throws {
+            let cluster = try await ConcordCluster.start(size: 3, cpuList: "0")
+            defer { cluster.stop() }
+            let status = try String(contentsOfFile: "/proc/\(cluster.members[0].process!.pid)/status", encoding: .utf8)
+            #expect(status.contains("Cpus_allowed_list:\t0\n"), "\(status)")
+            let leader = try await cluster.waitForLeader()
+            for index in cluster.members.indices {
+                let endpoint = [cluster.members[index].endpoint]
+                let put = try await cluster.etcdctl(["put", "k\(index)", "v\(index)"], endpoints: endpoint)
+                #expect(put.status == 0, "\(put.errors)")
+                let get = try await cluster.etcdctl(["get", "k", "--prefix", "--print-value-only"], endpoints: endpoint)
+                #expect(get.output == (0...index).map { "v\($0)\n" }.joined(), "\(get.errors)")
+            }
+            cluster.kill(leader)
+            let newLeader = try await cluster.waitForLeader(timeout: .seconds(30))
+            #expect(newLeader != leader)
+            #expect(try await cluster.etcdctl(["put", "after", "1"], endpoints: [cluster.members[newLeader].endpoint]).status == 0)
+            try cluster.launch(leader)
+            try await cluster.waitForLeader()
+            try await cluster.waitForEqualHashes()
+            let get = try await cluster.etcdctl(["get", "after", "--print-value-only", "--consistency=s"], endpoints: [cluster.members[leader].endpoint])
+            #expect(get.output == "1\n")
+        }
+
         @Test("A write through a follower is forwarded to the leader, and a linearizable read through another follower sees it")
         func followerWriteAndRead() async throws {
             let cluster = try await ConcordCluster.start(size: 3)

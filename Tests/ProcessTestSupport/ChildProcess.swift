@@ -8,7 +8,7 @@ import NIOConcurrencyHelpers
 /// `run()`) when tests started many processes at once. Pipes are close-on-exec, so a child never
 /// holds another child's pipe open.
 public final class ChildProcess: Sendable {
-    private let pid: pid_t
+    public let pid: pid_t
     /// The exit status once reaped (`waitpid`), nil while running.
     private let exitStatus = NIOLockedValueBox<Int32?>(nil)
     private let output: NIOLockedValueBox<Collected>

@@ -58,9 +58,13 @@ public final class ConcordServer: @unchecked Sendable {
 
         let token = configuration.initialClusterToken
         let initialMembers = configuration.initialMembers
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: UsableProcessors.count)
-        // The run loop's thread, which the peer connections share (see RaftNode).
-        let raftGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let processors = UsableProcessors.count
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: processors)
+        // The run loop's thread, which the peer connections share (see RaftNode). On one
+        // processor the clients' connections share it too: a hand-off between two threads
+        // on one core only adds context switches (two per write on a leader).
+        let raftGroup = processors > 1 ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let raftLoop = raftGroup?.next() ?? group.next()
         let identity: MemberIdentityFile
         let isNewMember: Bool
         /// For a member joining a running cluster: the members as a running one listed them.
@@ -122,7 +126,7 @@ public final class ConcordServer: @unchecked Sendable {
                 clusterID: identity.clusterID, memberID: identity.memberID,
                 listenHost: peerURL.host, listenPort: peerURL.port,
                 tls: try peerTLS(configuration.peerTLS)),
-            group: raftGroup,
+            group: raftLoop,
             callbacks: PeerTransportCallbacks(
                 onMessages: { messages in
                     guard let node = nodeBox.withLockedValue({ $0 }) else { return }
@@ -165,7 +169,7 @@ public final class ConcordServer: @unchecked Sendable {
         nodeConfiguration.report = { report in serverLog.log(report) }
         let snapshots = try SnapshotDirectory(path: layout.snapshotPath)
         let node = try RaftNode(configuration: nodeConfiguration, log: log, store: store, snapshots: snapshots, applier: applier,
-                                peers: TransportPeerSender(transport), eventLoop: raftGroup.next())
+                                peers: TransportPeerSender(transport), eventLoop: raftLoop)
         nodeBox.withLockedValue { $0 = node }
 
         // Peers known now: the applied member records, and the initial cluster's.
@@ -215,7 +219,7 @@ public final class ConcordServer: @unchecked Sendable {
         serverLog.info("member \(String(memberID, radix: 16)) of cluster \(String(identity.clusterID, radix: 16)) serving clients on \(configuration.listenClientURLs.map(\.description).joined(separator: ",")), peers on \(peerURL)")
         warnAboutEvenVoters(node: node, log: serverLog)
         return ConcordServer(configuration: configuration, clusterID: identity.clusterID, memberID: memberID, node: node,
-                             store: store, log: log, transport: transport, servers: servers, groups: [group, raftGroup],
+                             store: store, log: log, transport: transport, servers: servers, groups: [group] + (raftGroup.map { [$0] } ?? []),
                              serverLog: serverLog, publisher: publisher)
     }
 

@@ -21,13 +21,15 @@ final class ConcordCluster: @unchecked Sendable {
     let token: String
     let extraFlags: [String]
     let electionTimeoutMilliseconds: Int
+    /// When set, members run under `taskset -c` with this CPU list.
+    let cpuList: String?
 
     var endpoints: [String] { members.map(\.endpoint) }
     var initialCluster: String { members.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ",") }
 
     /// Starts `size` members and waits until they agree on a leader.
     static func start(
-        size: Int, electionTimeoutMilliseconds: Int = 1000, extraFlags: [String] = [],
+        size: Int, electionTimeoutMilliseconds: Int = 1000, extraFlags: [String] = [], cpuList: String? = nil,
         prepare: (ConcordCluster, Int) async throws -> Void = { _, _ in }
     ) async throws -> ConcordCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-\(UUID().uuidString)").path
@@ -38,7 +40,7 @@ final class ConcordCluster: @unchecked Sendable {
                                   dataDirectory: directory + "/m\(index)", process: nil))
         }
         let cluster = ConcordCluster(members: members, directory: directory, token: "test-\(UUID().uuidString.prefix(8))",
-                                     extraFlags: extraFlags, electionTimeoutMilliseconds: electionTimeoutMilliseconds)
+                                     extraFlags: extraFlags, electionTimeoutMilliseconds: electionTimeoutMilliseconds, cpuList: cpuList)
         do {
             for index in members.indices {
                 try await prepare(cluster, index)
@@ -53,7 +55,8 @@ final class ConcordCluster: @unchecked Sendable {
         return cluster
     }
 
-    private init(members: [Member], directory: String, token: String, extraFlags: [String], electionTimeoutMilliseconds: Int) {
+    private init(members: [Member], directory: String, token: String, extraFlags: [String], electionTimeoutMilliseconds: Int, cpuList: String?) {
+        self.cpuList = cpuList
         self.members = members
         self.directory = directory
         self.token = token
@@ -77,7 +80,12 @@ final class ConcordCluster: @unchecked Sendable {
 
     func launch(_ index: Int) throws {
         precondition(members[index].process?.isRunning != true, "member \(index) is running")
-        members[index].process = try ChildProcess(BuildProducts.path("concord"), flags(index))
+        if let cpuList {
+            // taskset execs concord: the process is the member itself.
+            members[index].process = try ChildProcess("/usr/bin/taskset", ["-c", cpuList, BuildProducts.path("concord")] + flags(index))
+        } else {
+            members[index].process = try ChildProcess(BuildProducts.path("concord"), flags(index))
+        }
     }
 
     func kill(_ index: Int) {
