@@ -33,7 +33,7 @@ extension RealMembers {
             #expect(get.output.split(separator: "\n").map(String.init) == expected)
         }
 
-        @Test("Members confined to one processor, where clients, peers and the run loop share one thread, serve writes and reads through every member, elect a new leader after SIGKILL, and catch a returning member up")
+        @Test("Members confined to one processor (taskset), with one event-loop thread for clients and one for the run loop and peers, serve writes and reads through every member, elect a new leader after SIGKILL, and catch a returning member up")
         func oneProcessor() async throws {
             let cluster = try await ConcordCluster.start(size: 3, cpuList: "0")
             defer { cluster.stop() }
