@@ -352,6 +352,12 @@ public final class RaftNode: @unchecked Sendable {
         while node.hasReady {
             let ready = node.ready()
             if !ready.messages.isEmpty { send(ready.messages) }
+            // The core hands out only committed entries its log already holds durably, so they
+            // are applied, and their callers answered, before this Ready's own log write rather
+            // than after its fsync (etcd applies concurrently with it). The state may then be
+            // ahead of the commit index the log holds; at restart the core starts from the lower
+            // of the two, and the entries the state holds are skipped.
+            apply(ready.committedEntries)
             // A snapshot's hard state is stored with it, in the same log transaction.
             if let snapshot = ready.snapshot { install(snapshot, hardState: ready.hardState) }
             let hardState = ready.snapshot == nil ? ready.hardState : nil
@@ -366,7 +372,6 @@ public final class RaftNode: @unchecked Sendable {
                 }
             }
             if !ready.messagesAfterPersist.isEmpty { send(ready.messagesAfterPersist) }
-            apply(ready.committedEntries)
             recordReadStates(ready.readStates)
             node.advance(ready)
         }
