@@ -209,7 +209,7 @@ extension Raft {
             return
         }
         for member in tracker.config.members where member != id {
-            if !sendAppend(to: member, sendIfEmpty: false) && (tracker[member]?.commitSent ?? 0) < log.committed {
+            if !sendAppend(to: member, sendIfEmpty: false) && lacksCommitIndex(member) {
                 commitNoticeOwed = true
             }
         }
@@ -221,9 +221,14 @@ extension Raft {
         guard commitNoticeOwed else { return }
         commitNoticeOwed = false
         guard role == .leader else { return }
-        for member in tracker.config.members where member != id && (tracker[member]?.commitSent ?? 0) < log.committed {
+        for member in tracker.config.members where member != id && lacksCommitIndex(member) {
             sendAppend(to: member)
         }
+    }
+
+    /// Whether `member` has not been sent the current commit index.
+    private func lacksCommitIndex(_ member: NodeID) -> Bool {
+        (tracker[member]?.commitSent ?? 0) < log.committed
     }
 
     // MARK: Follower side

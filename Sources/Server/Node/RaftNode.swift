@@ -31,7 +31,7 @@ public final class RaftNode: @unchecked Sendable {
     let snapshots: SnapshotDirectory
     let snapshotSender: SnapshotSender
     /// The event loop every turn runs on.
-    public let eventLoop: EventLoop
+    let eventLoop: EventLoop
     /// The loop's own group, when the caller gave none; shut down by `stop`.
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private var started = false
