@@ -6,8 +6,8 @@ import NIOCore
 /// Idle connections (a watch with no events) stay open: a PING after ``interval`` without
 /// anything read tells a live client from a dead one, and only a peer that stays silent for
 /// ``timeout`` after it is closed. Clients that ping too often are sent away
-/// (``minTime``), which NIOHTTP2Handler's control-frame rate limit alone cannot tell from
-/// grpc-go's BDP pings (shared/notes/grpc-on-swift.md, "The PING trap").
+/// (``minTime``, enforced by ``GRPCPingEnforcer``), which a control-frame rate limit alone
+/// cannot tell from grpc-go's BDP pings (shared/notes/grpc-on-swift.md, "The PING trap").
 public struct GRPCKeepalive: Sendable, Hashable {
     /// How long the connection may stay silent before the server pings
     /// (`--grpc-keepalive-interval`, etcd's default 2 h).

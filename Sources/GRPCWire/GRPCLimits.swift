@@ -11,7 +11,9 @@ public struct GRPCLimits: Sendable, Hashable {
     /// "etcdserver: request is too large".
     public var maxReceiveMessageBytes: Int
 
-    /// Inbound PING, SETTINGS and PRIORITY frames tolerated per ``controlFrameWindow``.
+    /// Inbound PING, SETTINGS, PRIORITY and RST_STREAM frames tolerated per
+    /// ``controlFrameWindow`` (by ``GRPCServerHTTP2Handler``, and by swift-nio-http2's handler
+    /// under our clients, which counts its own set of control frames).
     ///
     /// grpc-go clients (etcdctl, every Go etcd client, Kubernetes) send a BDP-estimation PING
     /// with nearly every DATA frame they receive; swift-nio-http2's default of 200 per 30 s

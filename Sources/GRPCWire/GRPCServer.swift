@@ -102,7 +102,7 @@ public final class GRPCServer: Sendable {
         let sync = channel.pipeline.syncOperations
         switch verdict {
         case .http2:
-            try sync.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: limits.http2Connection))
+            try sync.addHandler(GRPCServerHTTP2Handler(limits: limits, keepalive: keepalive))
             try sync.addHandler(GRPCServerKeepaliveHandler(policy: keepalive))
             try sync.addHandler(GRPCServerConnectionHandler(router: router, limits: limits, httpEndpoints: endpoints))
         case .http1, .needMoreBytes:
@@ -137,7 +137,9 @@ public final class GRPCServer: Sendable {
 }
 
 extension GRPCLimits {
-    /// The HTTP/2 settings and DoS limits these limits mean for swift-nio-http2.
+    /// The HTTP/2 settings and DoS limits these limits mean for swift-nio-http2's handler, which
+    /// ``GRPCClient`` connections and the multiplexer benchmark variant run on (the server has its
+    /// own, ``GRPCServerHTTP2Handler``).
     ///
     /// swift-nio-http2's header-block and content-length validation are off: they cost ~8% of a
     /// unary call's server CPU (string comparisons of every header name, both ways), and gRPC
@@ -146,7 +148,7 @@ extension GRPCLimits {
     /// route) and `grpc-timeout`; a request that lacks one or spells it otherwise (uppercase
     /// names included) gets the same gRPC or HTTP error as one that sends a wrong value.
     /// Framing, HPACK, stream states and flow control are still swift-nio-http2's to enforce.
-    /// Public so that a benchmark variant can run on exactly these settings.
+    /// Public so that a benchmark variant can serve on exactly these settings.
     public var http2Connection: NIOHTTP2Handler.ConnectionConfiguration {
         var configuration = NIOHTTP2Handler.ConnectionConfiguration()
         configuration.initialSettings = [

@@ -2,13 +2,13 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 
-/// The gRPC server side of one HTTP/2 connection: sits behind `NIOHTTP2Handler` and handles the
+/// The gRPC server side of one HTTP/2 connection: sits behind ``GRPCServerHTTP2Handler`` and handles the
 /// frames of every stream itself, keyed by stream ID.
 ///
 /// swift-nio-http2's stream multiplexer would give each stream a child channel of its own (a
 /// pipeline, a promise per write, an allocation per stream); a unary call needs none of that,
 /// so streams here are entries of a dictionary and frames go straight to their
-/// ``GRPCServerCall``. Flow control stays with `NIOHTTP2Handler` (it buffers what the peer's
+/// ``GRPCServerCall``. Flow control stays with ``GRPCServerHTTP2Handler`` (it holds what the peer's
 /// window does not admit); what is left to us is giving inbound window back with
 /// WINDOW_UPDATE once data is consumed, which the multiplexer would otherwise do.
 final class GRPCServerConnectionHandler: ChannelInboundHandler {
@@ -71,7 +71,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
                 // Trailers from the client: only their END_STREAM matters.
                 if headers.endStream { call.receiveEnd() }
             } else if let last = self.goAwayStreamID, frame.streamID > last {
-                // Opened after our GOAWAY: NIOHTTP2Handler refuses it; writing to it would fail.
+                // Opened after our GOAWAY: GRPCServerHTTP2Handler refuses it; writing to it would fail.
                 return
             } else {
                 self.openStream(frame.streamID, headers: headers.headers, endStream: headers.endStream)
@@ -88,7 +88,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         case .rstStream:
             self.calls[frame.streamID]?.cancel()
         default:
-            // PING, SETTINGS, GOAWAY, WINDOW_UPDATE and PRIORITY are NIOHTTP2Handler's business.
+            // PING, SETTINGS, GOAWAY, WINDOW_UPDATE and PRIORITY are GRPCServerHTTP2Handler's business.
             break
         }
     }
@@ -103,7 +103,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // NIOHTTP2Handler sends several events per stream; a type comparison is cheaper than `is`.
+        // A type comparison is cheaper than `is`.
         if type(of: event) == GRPCServer.GracefulShutdownEvent.self {
             self.startDraining()
         } else {
@@ -112,11 +112,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // HTTP/2 errors are NIOHTTP2Handler's: it resets the stream or sends GOAWAY and closes
-        // the connection itself. A write to a stream it has already closed or ignored (a race
-        // with RST_STREAM or GOAWAY) is one of them and must not end the other calls.
-        // Other errors (I/O, TLS) end the connection.
-        if error is any NIOHTTP2Error { return }
+        // HTTP/2 errors never get here: GRPCServerHTTP2Handler resets the stream or ends the
+        // connection with GOAWAY itself, and fails the promise of a write to a stream that has
+        // ended. What does arrive (I/O, TLS) ends the connection.
         context.close(promise: nil)
     }
 
@@ -156,7 +154,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         guard let context = self.context else { return }
         self.highestStreamID = max(self.highestStreamID, streamID)
         // One pass over the header list for the five headers gRPC reads. HTTP/2 header names
-        // are lowercase (RFC 7540 §8.1.2; NIOHTTP2Handler's validation refuses others).
+        // are lowercase (RFC 7540 §8.1.2); a header spelled otherwise is as good as missing.
         var method = "", path = "", contentType = ""
         var timeout: String?, encoding: String?
         for (name, value, _) in headers {
@@ -245,11 +243,10 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     /// GOAWAY naming the last stream served; the connection closes once the calls in flight
     /// have ended (``GRPCServer`` closes it anyway after the grace period).
     ///
-    /// Not grpc-go's two steps (GOAWAY with the largest ID and a PING, then the real one):
-    /// swift-nio-http2 refuses every new stream once any GOAWAY is sent, whatever ID it
-    /// names, so a first GOAWAY promising more would be false. A stream the client opened
-    /// before it saw the GOAWAY is reset by NIOHTTP2Handler with REFUSED_STREAM, which clients
-    /// retry (and ``GRPCClient`` reports as UNAVAILABLE).
+    /// One step, not grpc-go's two (GOAWAY with the largest ID and a PING, then the real one):
+    /// a stream the client opened before it saw the GOAWAY is above the ID named, and
+    /// ``GRPCServerHTTP2Handler`` resets it with REFUSED_STREAM, which clients retry (and
+    /// ``GRPCClient`` reports as UNAVAILABLE).
     private func startDraining() {
         guard self.goAwayStreamID == nil, let context = self.context else { return }
         self.goAwayStreamID = self.highestStreamID
