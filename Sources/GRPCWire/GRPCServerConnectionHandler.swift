@@ -168,16 +168,15 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             }
         }
         if method == "GET" || method == "HEAD" {
-            self.serveHTTP(streamID, path: path, headOnly: method == "HEAD")
+            self.serveHTTP(streamID, requestEnded: endStream, path: path, headOnly: method == "HEAD")
             return
         }
         guard method == "POST" else {
-            self.reject(streamID, httpStatus: "405", GRPCStatus(.internal, "invalid gRPC request method \"\(method)\""))
+            self.reject(streamID, requestEnded: endStream, httpStatus: "405", GRPCStatus(.internal, "invalid gRPC request method \"\(method)\""))
             return
         }
         guard contentType.hasPrefix("application/grpc") else {
-            self.reject(
-                streamID, httpStatus: "415",
+            self.reject(streamID, requestEnded: endStream, httpStatus: "415",
                 GRPCStatus(.internal, "invalid gRPC request content-type \"\(contentType)\""))
             return
         }
@@ -185,13 +184,13 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         switch self.router.route(path) {
         case .success(let found): route = found
         case .failure(let status):
-            self.reject(streamID, httpStatus: "200", status)
+            self.reject(streamID, requestEnded: endStream, httpStatus: "200", status)
             return
         }
         var deadline: NIODeadline?
         if let timeout {
             guard let amount = GRPCTimeout.parse(Substring(timeout)) else {
-                self.reject(streamID, httpStatus: "200", GRPCStatus(.internal, "malformed grpc-timeout: \(timeout)"))
+                self.reject(streamID, requestEnded: endStream, httpStatus: "200", GRPCStatus(.internal, "malformed grpc-timeout: \(timeout)"))
                 return
             }
             deadline = .now() + amount
@@ -210,14 +209,23 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     }
 
     /// Answers a call that cannot start with a Trailers-Only response.
-    private func reject(_ streamID: HTTP2StreamID, httpStatus: String, _ status: GRPCStatus) {
+    private func reject(_ streamID: HTTP2StreamID, requestEnded: Bool, httpStatus: String, _ status: GRPCStatus) {
         var headers: HPACKHeaders = [":status": httpStatus, "content-type": "application/grpc"]
         headers.add(name: "grpc-status", value: String(status.code.rawValue))
         headers.add(name: "grpc-message", value: GRPCPercentEncoding.encode(status.message))
         self.write(HTTP2Frame(streamID: streamID, payload: .headers(.init(headers: headers, endStream: true))))
+        self.stopRequest(streamID, requestEnded: requestEnded)
     }
 
-    private func serveHTTP(_ streamID: HTTP2StreamID, path: String, headOnly: Bool) {
+    /// A client still sending on a stream we have answered is told to stop (as
+    /// ``GRPCServerCall`` does), so that the stream does not hold one of the connection's slots.
+    private func stopRequest(_ streamID: HTTP2StreamID, requestEnded: Bool) {
+        if !requestEnded {
+            self.write(HTTP2Frame(streamID: streamID, payload: .rstStream(.noError)))
+        }
+    }
+
+    private func serveHTTP(_ streamID: HTTP2StreamID, requestEnded: Bool, path: String, headOnly: Bool) {
         let response = self.httpEndpoints?(path) ?? .notFound
         var body = ByteBuffer(string: response.body)
         let headers: HPACKHeaders = [
@@ -229,6 +237,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         if body.readableBytes > 0 {
             self.write(HTTP2Frame(streamID: streamID, payload: .data(.init(data: .byteBuffer(body), endStream: true))))
         }
+        self.stopRequest(streamID, requestEnded: requestEnded)
     }
 
     private func acknowledgeConnectionBytes(_ length: Int) {

@@ -74,6 +74,8 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     /// Bytes were handed to the channel since its last flush.
     private var unflushed = false
     private var failed = false
+    /// A close that waits for held-back frames to leave: its promise.
+    private var closeWaiting: EventLoopPromise<Void>??
     /// Inbound PING, SETTINGS, PRIORITY and RST_STREAM frames in the current window of
     /// ``GRPCLimits/controlFrameWindow``: frames that cost work and carry none of the client's.
     private var controlFrames = 0
@@ -110,8 +112,33 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A downstream handler may close the channel inside our read loop: it stops here.
+        self.failed = true
         self.abandonAll()
         context.fireChannelInactive()
+    }
+
+    /// A close waits for the frames already written to reach the socket, and for DATA that flow
+    /// control holds back (a graceful shutdown closes as soon as the last call has written its
+    /// trailers). A second close, such as the shutdown's grace timer, does not wait.
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard mode == .all, !self.failed, self.closeWaiting == nil else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        self.closeWaiting = .some(promise)
+        self.closeWhenDrained(context)
+    }
+
+    private func closeWhenDrained(_ context: ChannelHandlerContext) {
+        guard case .some(let promise) = self.closeWaiting,
+            !self.streams.values.contains(where: { !$0.pending.isEmpty })
+        else { return }
+        self.failed = true
+        let written = context.eventLoop.makePromise(of: Void.self)
+        self.outputPromises.append(written)
+        self.flushOutput(context)
+        written.futureResult.whenComplete { _ in context.close(mode: .all, promise: promise) }
     }
 
     // MARK: - Inbound
@@ -162,6 +189,9 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         }
         if self.inbound.readableBytes == 0 {
             self.inbound = ByteBuffer()
+        } else if self.inbound.readerIndex > 0 {
+            // Less than a frame is left: keep it, not every byte read before it.
+            self.inbound.discardReadBytes()
         }
     }
 
@@ -183,17 +213,19 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         case HTTP2Wire.FrameType.headers:
             try self.receiveHeaders(header, &payload, context)
         case HTTP2Wire.FrameType.continuation:
-            guard var pending = self.headerBlock else {
+            guard let pending = self.headerBlock else {
                 throw ConnectionError(code: .protocolError, reason: "CONTINUATION without HEADERS")
             }
             guard pending.block.readableBytes + payload.readableBytes <= self.limits.maxHeaderListBytes else {
                 throw ConnectionError(code: .enhanceYourCalm, reason: "header block longer than \(self.limits.maxHeaderListBytes) bytes")
             }
-            pending.block.writeBuffer(&payload)
-            self.headerBlock = pending
+            // Counted like control frames: empty CONTINUATIONs would otherwise cost nothing to send.
+            try self.countControlFrame()
+            self.headerBlock!.block.writeBuffer(&payload)
             if header.flags & HTTP2Wire.Flag.endHeaders != 0 {
+                var block = self.headerBlock!.block
                 self.headerBlock = nil
-                try self.completeHeaders(pending.streamID, endStream: pending.endStream, block: &pending.block, context)
+                try self.completeHeaders(pending.streamID, endStream: pending.endStream, block: &block, context)
             }
         case HTTP2Wire.FrameType.priority:
             guard header.streamID != .rootStream else { throw ConnectionError(code: .protocolError, reason: "PRIORITY on stream 0") }
@@ -310,16 +342,20 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         }
         guard id > self.highestPeerStreamID else {
             // A stream that has ended (its frames may cross our RST_STREAM).
+            try self.countControlFrame()
             self.writeReset(id, .streamClosed)
             return
         }
         guard Int32(id) % 2 == 1 else { throw ConnectionError(code: .protocolError, reason: "stream \(id) opened by a client") }
         self.highestPeerStreamID = id
+        // Refusals are counted like control frames: each is a reply that costs the client nothing.
         if let last = self.goAwayLastStreamID, id > last {
+            try self.countControlFrame()
             self.writeReset(id, .refusedStream)
             return
         }
         guard self.streams.count < self.limits.maxConcurrentStreams else {
+            try self.countControlFrame()
             self.writeReset(id, .refusedStream)
             return
         }
@@ -379,6 +415,7 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         self.writeFrameHeader(length: 0, type: HTTP2Wire.FrameType.settings, flags: HTTP2Wire.Flag.ack, streamID: .rootStream)
         if windowGrew {
             for stream in Array(self.streams.values) where !stream.pending.isEmpty { self.drain(stream) }
+            if let context = self.context { self.closeWhenDrained(context) }
         }
     }
 
@@ -397,6 +434,7 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
                 stream.waitsForConnectionWindow = false
                 if self.streams[stream.id] === stream { self.drain(stream) }
             }
+            self.closeWhenDrained(context)
             return
         }
         guard let stream = self.streams[header.streamID] else { return }
@@ -410,6 +448,7 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
             return
         }
         self.drain(stream)
+        self.closeWhenDrained(context)
     }
 
     // MARK: - Outbound
@@ -580,7 +619,9 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     // MARK: - Stream ends
 
     private func closeIfDone(_ stream: HTTP2ServerStream) {
-        if stream.isClosed { self.streams.removeValue(forKey: stream.id) }
+        guard stream.isClosed else { return }
+        self.streams.removeValue(forKey: stream.id)
+        self.abandon(stream)
     }
 
     /// Ends a stream the client misused: RST_STREAM to the client, a reset frame to the call.
