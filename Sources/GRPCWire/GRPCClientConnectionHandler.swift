@@ -41,7 +41,7 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
         self.scheme = scheme
     }
 
-    /// Succeeds once channelActive has passed NIOHTTP2Handler, i.e. our preface is written.
+    /// Succeeds once channelActive has passed GRPCHTTP2Handler, i.e. our preface is written.
     /// NIO succeeds the connect promise *before* channelActive runs, so a call started from
     /// the connect future would send HEADERS ahead of the preface.
     let active: EventLoopPromise<Void>
@@ -68,10 +68,8 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // HTTP/2 errors are NIOHTTP2Handler's: it resets the stream or sends GOAWAY and closes
-        // the connection itself. A write to a stream it has already closed or ignored (a race
-        // with RST_STREAM or GOAWAY) is one of them and must not end the other calls.
-        if error is any NIOHTTP2Error { return }
+        // HTTP/2 errors never get here: GRPCHTTP2Handler resets the stream or ends the
+        // connection with GOAWAY itself. What does arrive (I/O, TLS) ends the connection.
         self.isAcceptingCalls = false
         self.failAll(GRPCStatus(.unavailable, "connection error: \(error)"))
         context.close(promise: nil)

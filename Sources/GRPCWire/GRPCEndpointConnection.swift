@@ -73,7 +73,7 @@ final class GRPCEndpointConnection: Sendable {
                         let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
                         try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : host))
                     }
-                    try sync.addHandler(NIOHTTP2Handler(mode: .client, connectionConfiguration: limits.http2Connection))
+                    try sync.addHandler(GRPCHTTP2Handler(role: .client, limits: limits))
                     try sync.addHandler(GRPCClientConnectionHandler(
                             limits: limits, authority: authority, scheme: scheme, eventLoop: channel.eventLoop))
                     return channel.eventLoop.makeSucceededVoidFuture()

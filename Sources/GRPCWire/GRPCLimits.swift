@@ -12,7 +12,7 @@ public struct GRPCLimits: Sendable, Hashable {
     public var maxReceiveMessageBytes: Int
 
     /// Inbound PING, SETTINGS, PRIORITY and RST_STREAM frames tolerated per
-    /// ``controlFrameWindow`` (by ``GRPCServerHTTP2Handler``, and by swift-nio-http2's handler
+    /// ``controlFrameWindow`` (by ``GRPCHTTP2Handler``, and by swift-nio-http2's handler
     /// under our clients, which counts its own set of control frames).
     ///
     /// grpc-go clients (etcdctl, every Go etcd client, Kubernetes) send a BDP-estimation PING

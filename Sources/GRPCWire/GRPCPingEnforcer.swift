@@ -4,7 +4,7 @@ import NIOCore
 /// ping sooner than the policy allows after the previous one is a strike, unless the server sent
 /// HEADERS or DATA since; more than ``GRPCKeepalive/maxPingStrikes`` strikes break the policy.
 ///
-/// It lives in ``GRPCServerHTTP2Handler`` because "sent since" means on the wire: Go clients
+/// It lives in ``GRPCHTTP2Handler`` because "sent since" means on the wire: Go clients
 /// send a BDP ping after the DATA frames they receive, and a response held back by flow control
 /// leaves as many frames, long after it was written.
 struct GRPCPingEnforcer {

@@ -102,7 +102,7 @@ public final class GRPCServer: Sendable {
         let sync = channel.pipeline.syncOperations
         switch verdict {
         case .http2:
-            try sync.addHandler(GRPCServerHTTP2Handler(limits: limits, keepalive: keepalive))
+            try sync.addHandler(GRPCHTTP2Handler(role: .server(keepalive), limits: limits))
             try sync.addHandler(GRPCServerKeepaliveHandler(policy: keepalive))
             try sync.addHandler(GRPCServerConnectionHandler(router: router, limits: limits, httpEndpoints: endpoints))
         case .http1, .needMoreBytes:
@@ -138,8 +138,8 @@ public final class GRPCServer: Sendable {
 
 extension GRPCLimits {
     /// The HTTP/2 settings and DoS limits these limits mean for swift-nio-http2's handler, which
-    /// ``GRPCClient`` connections and the multiplexer benchmark variant run on (the server has its
-    /// own, ``GRPCServerHTTP2Handler``).
+    /// the multiplexer benchmark variant runs on (GRPCWire's own connections run on
+    /// ``GRPCHTTP2Handler``).
     ///
     /// swift-nio-http2's header-block and content-length validation are off: they cost ~8% of a
     /// unary call's server CPU (string comparisons of every header name, both ways), and gRPC

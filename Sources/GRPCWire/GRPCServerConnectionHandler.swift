@@ -2,13 +2,13 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 
-/// The gRPC server side of one HTTP/2 connection: sits behind ``GRPCServerHTTP2Handler`` and handles the
+/// The gRPC server side of one HTTP/2 connection: sits behind ``GRPCHTTP2Handler`` and handles the
 /// frames of every stream itself, keyed by stream ID.
 ///
 /// swift-nio-http2's stream multiplexer would give each stream a child channel of its own (a
 /// pipeline, a promise per write, an allocation per stream); a unary call needs none of that,
 /// so streams here are entries of a dictionary and frames go straight to their
-/// ``GRPCServerCall``. Flow control stays with ``GRPCServerHTTP2Handler`` (it holds what the peer's
+/// ``GRPCServerCall``. Flow control stays with ``GRPCHTTP2Handler`` (it holds what the peer's
 /// window does not admit); what is left to us is giving inbound window back with
 /// WINDOW_UPDATE once data is consumed, which the multiplexer would otherwise do.
 final class GRPCServerConnectionHandler: ChannelInboundHandler {
@@ -71,7 +71,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
                 // Trailers from the client: only their END_STREAM matters.
                 if headers.endStream { call.receiveEnd() }
             } else if let last = self.goAwayStreamID, frame.streamID > last {
-                // Opened after our GOAWAY: GRPCServerHTTP2Handler refuses it; writing to it would fail.
+                // Opened after our GOAWAY: GRPCHTTP2Handler refuses it; writing to it would fail.
                 return
             } else {
                 self.openStream(frame.streamID, headers: headers.headers, endStream: headers.endStream)
@@ -88,7 +88,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         case .rstStream:
             self.calls[frame.streamID]?.cancel()
         default:
-            // PING, SETTINGS, GOAWAY, WINDOW_UPDATE and PRIORITY are GRPCServerHTTP2Handler's business.
+            // PING, SETTINGS, GOAWAY, WINDOW_UPDATE and PRIORITY are GRPCHTTP2Handler's business.
             break
         }
     }
@@ -112,7 +112,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // HTTP/2 errors never get here: GRPCServerHTTP2Handler resets the stream or ends the
+        // HTTP/2 errors never get here: GRPCHTTP2Handler resets the stream or ends the
         // connection with GOAWAY itself, and fails the promise of a write to a stream that has
         // ended. What does arrive (I/O, TLS) ends the connection.
         context.close(promise: nil)
@@ -254,7 +254,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     ///
     /// One step, not grpc-go's two (GOAWAY with the largest ID and a PING, then the real one):
     /// a stream the client opened before it saw the GOAWAY is above the ID named, and
-    /// ``GRPCServerHTTP2Handler`` resets it with REFUSED_STREAM, which clients retry (and
+    /// ``GRPCHTTP2Handler`` resets it with REFUSED_STREAM, which clients retry (and
     /// ``GRPCClient`` reports as UNAVAILABLE).
     private func startDraining() {
         guard self.goAwayStreamID == nil, let context = self.context else { return }

@@ -1,11 +1,11 @@
 import NIOCore
 import NIOHTTP2
 
-/// Server keepalive on one HTTP/2 connection, between ``GRPCServerHTTP2Handler`` and
+/// Server keepalive on one HTTP/2 connection, between ``GRPCHTTP2Handler`` and
 /// ``GRPCServerConnectionHandler``: pings a connection that has been silent for the keepalive
 /// interval and closes it when nothing comes back within the timeout, as grpc-go's server does
 /// (``GRPCKeepalive``). The client's pings are policed where they arrive, in
-/// ``GRPCServerHTTP2Handler`` (``GRPCPingEnforcer``).
+/// ``GRPCHTTP2Handler`` (``GRPCPingEnforcer``).
 ///
 /// Not swift-nio-http2's `NIOHTTP2ServerConnectionManagementHandler`: on a keepalive timeout it
 /// starts a graceful shutdown (GOAWAY and a PING) that a dead peer never answers, so without a

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP2
 
-/// The bytes of HTTP/2 framing (RFC 9113 §4, §6) that ``GRPCServerHTTP2Handler`` reads and writes.
+/// The bytes of HTTP/2 framing (RFC 9113 §4, §6) that ``GRPCHTTP2Handler`` reads and writes.
 enum HTTP2Wire {
     static let frameHeaderBytes = 9
     /// SETTINGS_MAX_FRAME_SIZE's initial value: the largest frame either side may send until the

@@ -2,39 +2,48 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 
-/// The server side of HTTP/2 (RFC 9113) on a gRPC connection: bytes in, `HTTP2Frame`s out to
-/// ``GRPCServerKeepaliveHandler`` and ``GRPCServerConnectionHandler``, and the frames they write
-/// back turned into bytes. It takes the place of swift-nio-http2's `NIOHTTP2Handler` on the
-/// server, and keeps its types and its HPACK decoder.
+/// HTTP/2 (RFC 9113) under gRPC, on either end of a connection: bytes in, `HTTP2Frame`s out to
+/// the connection's gRPC handler (``GRPCServerConnectionHandler`` behind
+/// ``GRPCServerKeepaliveHandler``, or ``GRPCClientConnectionHandler``), and the frames it writes
+/// turned into bytes. It takes the place of swift-nio-http2's `NIOHTTP2Handler` and keeps its
+/// frame types and its HPACK decoder.
 ///
-/// Why our own: behind `NIOHTTP2Handler` a unary call cost ~16 µs of server CPU, 40% of a whole
-/// durable put on one member and more than etcd's gRPC layer; its general stream state machine,
-/// per-frame events and buffers serve features gRPC does not use. A gRPC server needs less:
-/// streams opened by the client only, no push, no priorities, response headers from a fixed few
-/// fields. What it does keep of the protocol:
+/// Why our own: behind `NIOHTTP2Handler` a unary call cost a server ~16 µs of CPU, 40% of a
+/// whole durable put on one member and more than etcd's gRPC layer, and the client about as
+/// much; its general stream state machine, per-frame events and buffers serve features gRPC
+/// does not use. gRPC needs less: streams opened by the client only, no push, no priorities,
+/// headers from a fixed few fields. What it keeps of the protocol:
 /// - framing limits: frames up to 16 KiB in (we never advertise more), the peer's
 ///   SETTINGS_MAX_FRAME_SIZE out, HEADERS continued in CONTINUATION frames both ways;
 /// - HPACK: every header block decoded in order into the connection's dynamic table (a refused
 ///   stream's too); ours encoded without one (``HPACKLiteralEncoder``);
-/// - flow control of what we send: a stream's DATA waits for the client's stream and connection
+/// - flow control of what we send: a stream's DATA waits for the peer's stream and connection
 ///   windows and leaves in order behind it, trailers and resets too;
-/// - stream rules: odd, increasing IDs; streams above our SETTINGS_MAX_CONCURRENT_STREAMS, or
-///   opened after our GOAWAY beyond its last stream, are refused with RST_STREAM
-///   (REFUSED_STREAM), which clients retry;
+/// - stream rules: odd, increasing IDs opened by the client. A server refuses streams above its
+///   SETTINGS_MAX_CONCURRENT_STREAMS, or opened after its GOAWAY beyond the stream it names, with
+///   RST_STREAM(REFUSED_STREAM), which clients retry; a client opens no more streams than the
+///   server's limit and holds the others back until one ends;
 /// - SETTINGS and PING acknowledged; a broken rule ends the connection with GOAWAY naming it;
-/// - floods: control frames beyond ``GRPCLimits/maxControlFramesPerWindow``, and pings that
-///   break grpc-go's policy (``GRPCPingEnforcer``), end it with GOAWAY(ENHANCE_YOUR_CALM).
+/// - floods: control frames beyond ``GRPCLimits/maxControlFramesPerWindow``, and on a server
+///   pings that break grpc-go's policy (``GRPCPingEnforcer``), end it with
+///   GOAWAY(ENHANCE_YOUR_CALM).
 ///
-/// What the client sends is flow-controlled by ``GRPCServerConnectionHandler``, which gives the
-/// window back as calls consume the bytes. Downstream see HEADERS, DATA and RST_STREAM of
-/// streams; the connection's own frames end here.
-final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
+/// What the peer sends is flow-controlled by the gRPC handler, which gives the window back as
+/// calls consume the bytes. Downstream see HEADERS, DATA and RST_STREAM of streams, and a
+/// client the server's GOAWAY; the connection's other frames end here.
+final class GRPCHTTP2Handler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = HTTP2Frame
     typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = ByteBuffer
 
-    /// The client broke the protocol; the connection ends with GOAWAY carrying `code`.
+    enum Role {
+        /// Pings from the client are policed with the server's keepalive policy.
+        case server(GRPCKeepalive)
+        case client
+    }
+
+    /// The peer broke the protocol; the connection ends with GOAWAY carrying `code`.
     struct ConnectionError: Error, CustomStringConvertible {
         var code: HTTP2ErrorCode
         var reason: String
@@ -52,22 +61,33 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     private static let payloadCopyLimit = 4096
 
     private let limits: GRPCLimits
-    private var pings: GRPCPingEnforcer
+    private let isServer: Bool
+    /// The server's policing of the client's pings.
+    private var pings: GRPCPingEnforcer?
     private var context: ChannelHandlerContext?
     private var decoder: HPACKDecoder
     /// Bytes read and not yet a whole frame.
     private var inbound = ByteBuffer()
-    private var prefaceReceived = false
+    /// A server has read the client's connection preface; a client has sent its own.
+    private var prefaceDone = false
     /// A HEADERS frame without END_HEADERS: its block so far, until the last CONTINUATION.
     private var headerBlock: (streamID: HTTP2StreamID, endStream: Bool, block: ByteBuffer)?
-    private var streams: [HTTP2StreamID: HTTP2ServerStream] = [:]
-    private var highestPeerStreamID = HTTP2StreamID(0)
+    private var streams: [HTTP2StreamID: HTTP2Stream] = [:]
+    /// Streams open on the wire (a client's streams held back by the server's limit are not).
+    private var openStreamCount = 0
+    /// A client's streams waiting for one of the server's SETTINGS_MAX_CONCURRENT_STREAMS.
+    private var waitingToOpen = CircularBuffer<HTTP2Stream>()
+    private var peerMaxConcurrentStreams = Int(UInt32.max)
+    /// The highest stream opened so far (by the client, whichever end we are).
+    private var highestStreamID = HTTP2StreamID(0)
+    /// The last stream a client started (open, or waiting to open).
+    private var lastStartedStreamID = HTTP2StreamID(0)
     /// The last stream of the GOAWAY we sent, once we did.
     private var goAwayLastStreamID: HTTP2StreamID?
     private var connectionSendWindow = HTTP2Wire.defaultWindow
     private var peerInitialWindow = HTTP2Wire.defaultWindow
     private var peerMaxFrameSize = HTTP2Wire.defaultMaxFrameSize
-    private var waitingForConnectionWindow: [HTTP2ServerStream] = []
+    private var waitingForConnectionWindow: [HTTP2Stream] = []
     /// Frames encoded since the last write to the socket, and the promises of the writes in it.
     private var output = ByteBuffer()
     private var outputPromises: [EventLoopPromise<Void>] = []
@@ -81,9 +101,15 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     private var controlFrames = 0
     private var controlWindowStart = NIODeadline.uptimeNanoseconds(0)
 
-    init(limits: GRPCLimits, keepalive: GRPCKeepalive) {
+    init(role: Role, limits: GRPCLimits) {
         self.limits = limits
-        self.pings = GRPCPingEnforcer(policy: keepalive)
+        switch role {
+        case .server(let keepalive):
+            self.isServer = true
+            self.pings = GRPCPingEnforcer(policy: keepalive)
+        case .client:
+            self.isServer = false
+        }
         self.decoder = HPACKDecoder(
             allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
             maxHeaderListSize: limits.maxHeaderListBytes)
@@ -92,12 +118,29 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.output = context.channel.allocator.buffer(capacity: 256)
-        // The server's connection preface is its SETTINGS (RFC 9113 §3.4).
-        let settings: [(UInt16, Int)] = [
-            (HTTP2Wire.Setting.maxConcurrentStreams, self.limits.maxConcurrentStreams),
+        // A server is added once the client's preface is in; a client may be added before the
+        // connection is up.
+        if self.isServer || context.channel.isActive { self.sendPreface(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if !self.isServer && !self.prefaceDone { self.sendPreface(context) }
+        context.fireChannelActive()
+    }
+
+    /// The connection preface (RFC 9113 §3.4): the client's magic octets, then either end's SETTINGS.
+    private func sendPreface(_ context: ChannelHandlerContext) {
+        var settings: [(UInt16, Int)] = [
             (HTTP2Wire.Setting.initialWindowSize, self.limits.streamWindowBytes),
             (HTTP2Wire.Setting.maxHeaderListSize, self.limits.maxHeaderListBytes),
         ]
+        if self.isServer {
+            settings.append((HTTP2Wire.Setting.maxConcurrentStreams, self.limits.maxConcurrentStreams))
+        } else {
+            self.prefaceDone = true
+            self.output.writeBytes(HTTP2Wire.clientPreface)
+            settings.append((HTTP2Wire.Setting.enablePush, 0))
+        }
         self.writeFrameHeader(length: 6 * settings.count, type: HTTP2Wire.FrameType.settings, flags: 0, streamID: .rootStream)
         for (identifier, value) in settings {
             self.output.writeInteger(identifier)
@@ -169,13 +212,13 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     }
 
     private func readFrames(_ context: ChannelHandlerContext) throws {
-        if !self.prefaceReceived {
+        if self.isServer && !self.prefaceDone {
             let count = HTTP2Wire.clientPreface.count
             guard self.inbound.readableBytes >= count else { return }
             guard self.inbound.readBytes(length: count)! == HTTP2Wire.clientPreface else {
                 throw ConnectionError(code: .protocolError, reason: "invalid connection preface")
             }
-            self.prefaceReceived = true
+            self.prefaceDone = true
         }
         while !self.failed, let header = HTTP2Wire.FrameHeader.peek(self.inbound) {
             guard header.length <= HTTP2Wire.defaultMaxFrameSize else {
@@ -239,17 +282,26 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
             guard header.length == 8 else { throw ConnectionError(code: .frameSizeError, reason: "PING of \(header.length) bytes") }
             // An acknowledgement of the keepalive handler's ping needs nothing: any read is life.
             guard header.flags & HTTP2Wire.Flag.ack == 0 else { return }
-            guard !self.pings.pingBreaksPolicy(openStreams: self.streams.count) else {
+            if self.pings?.pingBreaksPolicy(openStreams: self.streams.count) == true {
                 throw ConnectionError(code: .enhanceYourCalm, reason: "too_many_pings")
             }
             self.writePing(payload.readInteger(as: UInt64.self)!, ack: true)
         case HTTP2Wire.FrameType.goAway:
-            // The client opens no more streams; those open finish, then it closes.
             guard header.streamID == .rootStream else { throw ConnectionError(code: .protocolError, reason: "GOAWAY on a stream") }
+            guard header.length >= 8 else { throw ConnectionError(code: .frameSizeError, reason: "GOAWAY of \(header.length) bytes") }
+            // A client learns which of its streams the server will not serve; a server has
+            // nothing to do (the client opens no more streams, finishes, and closes).
+            if !self.isServer {
+                let last = HTTP2StreamID(Int32(bitPattern: payload.readInteger(as: UInt32.self)! & 0x7fff_ffff))
+                let code = HTTP2ErrorCode(networkCode: Int(payload.readInteger(as: UInt32.self)!))
+                context.fireChannelRead(
+                    self.wrapInboundOut(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: last, errorCode: code, opaqueData: payload))))
+            }
         case HTTP2Wire.FrameType.windowUpdate:
             try self.receiveWindowUpdate(header, &payload, context)
         case HTTP2Wire.FrameType.pushPromise:
-            throw ConnectionError(code: .protocolError, reason: "PUSH_PROMISE from a client")
+            // Servers cannot push to servers, and our clients' SETTINGS_ENABLE_PUSH is 0.
+            throw ConnectionError(code: .protocolError, reason: "PUSH_PROMISE")
         default:
             // Extension frames of unknown type are ignored (RFC 9113 §5.5).
             break
@@ -284,7 +336,7 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
 
     private func receiveData(_ header: HTTP2Wire.FrameHeader, _ payload: inout ByteBuffer, _ context: ChannelHandlerContext) throws {
         guard header.streamID != .rootStream else { throw ConnectionError(code: .protocolError, reason: "DATA on stream 0") }
-        guard header.streamID <= self.highestPeerStreamID else {
+        guard header.streamID <= self.highestStreamID else {
             throw ConnectionError(code: .protocolError, reason: "DATA on idle stream \(header.streamID)")
         }
         let padding = try Self.removePadding(header, &payload)
@@ -329,50 +381,57 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         } catch {
             throw ConnectionError(code: .compressionError, reason: "header block of stream \(id): \(error)")
         }
-        if let stream = self.streams[id] {
-            // Trailers from the client: they must end its half of the stream.
-            guard !stream.remoteClosed, endStream else {
+        if let stream = self.streams[id], stream.isOpen {
+            // A server's are trailers, which must end the client's half of the stream; a
+            // client's are the response's headers or trailers.
+            guard !stream.remoteClosed, endStream || !self.isServer else {
                 self.abort(stream, stream.remoteClosed ? .streamClosed : .protocolError, context)
                 return
             }
-            stream.remoteClosed = true
-            context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: true)))))
+            stream.remoteClosed = endStream
+            context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: endStream)))))
             self.closeIfDone(stream)
             return
         }
-        guard id > self.highestPeerStreamID else {
+        guard self.isServer else {
+            // Headers of one of our streams that has ended; servers open none.
+            guard id <= self.highestStreamID else { throw ConnectionError(code: .protocolError, reason: "stream \(id) opened by a server") }
+            return
+        }
+        guard id > self.highestStreamID else {
             // A stream that has ended (its frames may cross our RST_STREAM).
             try self.countControlFrame()
             self.writeReset(id, .streamClosed)
             return
         }
         guard Int32(id) % 2 == 1 else { throw ConnectionError(code: .protocolError, reason: "stream \(id) opened by a client") }
-        self.highestPeerStreamID = id
+        self.highestStreamID = id
         // Refusals are counted like control frames: each is a reply that costs the client nothing.
         if let last = self.goAwayLastStreamID, id > last {
             try self.countControlFrame()
             self.writeReset(id, .refusedStream)
             return
         }
-        guard self.streams.count < self.limits.maxConcurrentStreams else {
+        guard self.openStreamCount < self.limits.maxConcurrentStreams else {
             try self.countControlFrame()
             self.writeReset(id, .refusedStream)
             return
         }
-        let stream = HTTP2ServerStream(id: id, sendWindow: self.peerInitialWindow, remoteClosed: endStream)
+        let stream = HTTP2Stream(id: id, sendWindow: self.peerInitialWindow, remoteClosed: endStream)
         self.streams[id] = stream
+        self.open(stream)
         context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: endStream)))))
     }
 
     private func receiveReset(_ header: HTTP2Wire.FrameHeader, _ payload: inout ByteBuffer, _ context: ChannelHandlerContext) throws {
         guard header.streamID != .rootStream else { throw ConnectionError(code: .protocolError, reason: "RST_STREAM on stream 0") }
         guard header.length == 4 else { throw ConnectionError(code: .frameSizeError, reason: "RST_STREAM of \(header.length) bytes") }
-        guard header.streamID <= self.highestPeerStreamID else {
+        guard header.streamID <= self.highestStreamID else {
             throw ConnectionError(code: .protocolError, reason: "RST_STREAM on idle stream \(header.streamID)")
         }
         let code = HTTP2ErrorCode(networkCode: Int(payload.readInteger(as: UInt32.self)!))
-        guard let stream = self.streams.removeValue(forKey: header.streamID) else { return }
-        self.abandon(stream)
+        guard let stream = self.streams[header.streamID] else { return }
+        self.remove(stream)
         context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: header.streamID, payload: .rstStream(code))))
     }
 
@@ -404,11 +463,14 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
                     throw ConnectionError(code: .protocolError, reason: "SETTINGS_MAX_FRAME_SIZE of \(value)")
                 }
                 self.peerMaxFrameSize = Int(value)
+            case HTTP2Wire.Setting.maxConcurrentStreams:
+                self.peerMaxConcurrentStreams = Int(value)
+                self.openWaitingStreams()
             case HTTP2Wire.Setting.enablePush:
                 guard value <= 1 else { throw ConnectionError(code: .protocolError, reason: "SETTINGS_ENABLE_PUSH of \(value)") }
             default:
                 // The table size only bounds an encoder's dynamic table, and ours has none;
-                // the other settings limit what a server would push or the client accepts.
+                // the header list size is the peer's to enforce.
                 break
             }
         }
@@ -492,9 +554,23 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
 
     /// A stream's frame goes out now when nothing of the stream waits ahead of it and, for DATA,
     /// the windows admit all of it in one frame; otherwise it waits its turn.
-    private func send(_ write: HTTP2ServerStream.PendingWrite, on id: HTTP2StreamID) {
-        guard let stream = self.streams[id], !stream.localClosed else {
+    private func send(_ write: HTTP2Stream.PendingWrite, on id: HTTP2StreamID) {
+        var found = self.streams[id]
+        if found == nil, !self.isServer, case .headers = write {
+            found = self.startStream(id)
+        }
+        guard let stream = found, !stream.localClosed else {
             write.promise?.fail(StreamClosedError(streamID: id))
+            return
+        }
+        guard stream.isOpen else {
+            if case .reset(_, let promise) = write {
+                // Never on the wire: nothing to tell the server.
+                self.remove(stream)
+                promise?.succeed(())
+            } else {
+                stream.pending.append(write)
+            }
             return
         }
         if stream.pending.isEmpty {
@@ -517,8 +593,38 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         self.drain(stream)
     }
 
+    /// A client's new stream, opened on the wire at once unless the server's limit is reached.
+    private func startStream(_ id: HTTP2StreamID) -> HTTP2Stream? {
+        guard Int32(id) % 2 == 1, id > self.lastStartedStreamID else { return nil }
+        self.lastStartedStreamID = id
+        let stream = HTTP2Stream(id: id, sendWindow: self.peerInitialWindow, remoteClosed: false)
+        self.streams[id] = stream
+        if self.waitingToOpen.isEmpty && self.openStreamCount < self.peerMaxConcurrentStreams {
+            self.open(stream)
+        } else {
+            self.waitingToOpen.append(stream)
+        }
+        return stream
+    }
+
+    private func open(_ stream: HTTP2Stream) {
+        precondition(!stream.isOpen && stream.id >= self.highestStreamID, "streams open once, in order")
+        stream.isOpen = true
+        self.openStreamCount += 1
+        self.highestStreamID = stream.id
+    }
+
+    private func openWaitingStreams() {
+        while self.openStreamCount < self.peerMaxConcurrentStreams, let next = self.waitingToOpen.popFirst() {
+            guard self.streams[next.id] === next else { continue }
+            self.open(next)
+            self.drain(next)
+        }
+    }
+
     /// Sends what the windows admit of a stream's waiting writes, in order.
-    private func drain(_ stream: HTTP2ServerStream) {
+    private func drain(_ stream: HTTP2Stream) {
+        guard stream.isOpen else { return }
         while let next = stream.pending.first {
             switch next {
             case .headers(let headers, let endStream, let promise):
@@ -552,14 +658,14 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         }
     }
 
-    private func emitData(_ bytes: ByteBuffer, endStream: Bool, _ promise: EventLoopPromise<Void>?, on stream: HTTP2ServerStream) {
+    private func emitData(_ bytes: ByteBuffer, endStream: Bool, _ promise: EventLoopPromise<Void>?, on stream: HTTP2Stream) {
         let length = bytes.readableBytes
         precondition(length <= min(stream.sendWindow, self.connectionSendWindow, self.peerMaxFrameSize) || length == 0)
         self.writeFrameHeader(
             length: length, type: HTTP2Wire.FrameType.data, flags: endStream ? HTTP2Wire.Flag.endStream : 0, streamID: stream.id)
         stream.sendWindow -= length
         self.connectionSendWindow -= length
-        self.pings.respondedSincePing = true
+        self.pings?.respondedSincePing = true
         if length >= Self.payloadCopyLimit, let context = self.context {
             self.writeOutputWithoutFlush(context)
             context.write(self.wrapOutboundOut(bytes), promise: nil)
@@ -575,8 +681,8 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         }
     }
 
-    private func emitHeaders(_ headers: HPACKHeaders, endStream: Bool, _ promise: EventLoopPromise<Void>?, on stream: HTTP2ServerStream) {
-        self.pings.respondedSincePing = true
+    private func emitHeaders(_ headers: HPACKHeaders, endStream: Bool, _ promise: EventLoopPromise<Void>?, on stream: HTTP2Stream) {
+        self.pings?.respondedSincePing = true
         let headerAt = self.output.writerIndex
         self.output.writeRepeatingByte(0, count: HTTP2Wire.frameHeaderBytes)
         HPACKLiteralEncoder.encode(headers, into: &self.output)
@@ -609,31 +715,40 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
         }
     }
 
-    private func emitReset(_ code: HTTP2ErrorCode, _ promise: EventLoopPromise<Void>?, on stream: HTTP2ServerStream) {
+    private func emitReset(_ code: HTTP2ErrorCode, _ promise: EventLoopPromise<Void>?, on stream: HTTP2Stream) {
         self.writeReset(stream.id, code)
         promise.map { self.outputPromises.append($0) }
-        guard self.streams.removeValue(forKey: stream.id) != nil else { return }
-        self.abandon(stream)
+        self.remove(stream)
     }
 
     // MARK: - Stream ends
 
-    private func closeIfDone(_ stream: HTTP2ServerStream) {
-        guard stream.isClosed else { return }
+    private func closeIfDone(_ stream: HTTP2Stream) {
+        if stream.isClosed { self.remove(stream) }
+    }
+
+    /// Forgets a stream that has ended: writes it still held fail, and on a client the next
+    /// stream waiting for the server's limit opens.
+    private func remove(_ stream: HTTP2Stream) {
+        guard self.streams[stream.id] === stream else { return }
         self.streams.removeValue(forKey: stream.id)
         self.abandon(stream)
+        if stream.isOpen {
+            self.openStreamCount -= 1
+            self.openWaitingStreams()
+        }
     }
 
     /// Ends a stream the client misused: RST_STREAM to the client, a reset frame to the call.
-    private func abort(_ stream: HTTP2ServerStream, _ code: HTTP2ErrorCode, _ context: ChannelHandlerContext) {
+    private func abort(_ stream: HTTP2Stream, _ code: HTTP2ErrorCode, _ context: ChannelHandlerContext) {
         self.writeReset(stream.id, code)
-        guard self.streams.removeValue(forKey: stream.id) != nil else { return }
-        self.abandon(stream)
+        guard self.streams[stream.id] === stream else { return }
+        self.remove(stream)
         context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: stream.id, payload: .rstStream(code))))
     }
 
     /// Fails the writes a stream that ended still held.
-    private func abandon(_ stream: HTTP2ServerStream) {
+    private func abandon(_ stream: HTTP2Stream) {
         let error = StreamClosedError(streamID: stream.id)
         while let write = stream.pending.popFirst() { write.promise?.fail(error) }
     }
@@ -641,6 +756,8 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     private func abandonAll() {
         let streams = self.streams
         self.streams = [:]
+        self.openStreamCount = 0
+        self.waitingToOpen.removeAll()
         self.waitingForConnectionWindow = []
         for stream in streams.values { self.abandon(stream) }
         let promises = self.outputPromises
@@ -651,7 +768,8 @@ final class GRPCServerHTTP2Handler: ChannelDuplexHandler {
     /// GOAWAY with the error, then close: what RFC 9113 §5.4.1 asks of a connection error.
     private func fail(_ context: ChannelHandlerContext, _ error: ConnectionError) {
         guard !self.failed else { return }
-        self.writeGoAway(lastStreamID: self.highestPeerStreamID, code: error.code, debugData: ByteBuffer(string: error.reason))
+        // A client names no stream of the server's: it opens none.
+        self.writeGoAway(lastStreamID: self.isServer ? self.highestStreamID : .rootStream, code: error.code, debugData: ByteBuffer(string: error.reason))
         self.failed = true
         self.flushOutput(context)
         context.close(promise: nil)

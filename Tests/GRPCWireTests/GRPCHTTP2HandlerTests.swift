@@ -9,8 +9,8 @@ import Testing
 /// The server's HTTP/2 handler on EmbeddedChannels: against swift-nio-http2's client handler,
 /// which checks every frame it is sent (flow control, HPACK, framing, stream states), and on raw
 /// bytes for what a conforming client never sends.
-@Suite("GRPCServerHTTP2Handler")
-struct GRPCServerHTTP2HandlerTests {
+@Suite("GRPCHTTP2Handler")
+struct GRPCHTTP2HandlerTests {
     static let requestHeaders: HPACKHeaders = [
         ":method": "POST", ":path": "/etcdserverpb.KV/Range", ":scheme": "http", ":authority": "x",
         "content-type": "application/grpc", "te": "trailers",
@@ -91,18 +91,22 @@ struct GRPCServerHTTP2HandlerTests {
         let recorder: ClientRecorder
         let responder: Responder
 
-        init(clientSettings: HTTP2Settings = nioDefaultSettings, limits: GRPCLimits = GRPCLimits()) throws {
+        /// swift-nio-http2's client with `clientSettings`, or with `ownClient` ours.
+        init(clientSettings: HTTP2Settings = nioDefaultSettings, ownClient: Bool = false, limits: GRPCLimits = GRPCLimits()) throws {
             self.recorder = ClientRecorder()
             self.responder = Responder()
             // Handlers are added to connected channels, as the protocol sniffer adds the server's.
             let address = try SocketAddress(ipAddress: "127.0.0.1", port: 1)
             self.client = EmbeddedChannel()
             try self.client.connect(to: address).wait()
-            try self.client.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .client, initialSettings: clientSettings))
+            try self.client.pipeline.syncOperations.addHandler(
+                ownClient
+                    ? GRPCHTTP2Handler(role: .client, limits: GRPCLimits())
+                    : NIOHTTP2Handler(mode: .client, initialSettings: clientSettings))
             try self.client.pipeline.syncOperations.addHandler(self.recorder)
             self.server = EmbeddedChannel()
             try self.server.connect(to: address).wait()
-            try self.server.pipeline.syncOperations.addHandler(GRPCServerHTTP2Handler(limits: limits, keepalive: GRPCKeepalive()))
+            try self.server.pipeline.syncOperations.addHandler(GRPCHTTP2Handler(role: .server(GRPCKeepalive()), limits: limits))
             try self.server.pipeline.syncOperations.addHandler(self.responder)
             try self.pump()
         }
@@ -112,8 +116,7 @@ struct GRPCServerHTTP2HandlerTests {
             var moved = true
             while moved {
                 moved = false
-                while let data = try self.client.readOutbound(as: IOData.self) {
-                    guard case .byteBuffer(let bytes) = data else { Issue.record("file region from the client"); return }
+                while let bytes = try self.clientBytes() {
                     try self.server.writeInbound(bytes)
                     moved = true
                 }
@@ -124,7 +127,15 @@ struct GRPCServerHTTP2HandlerTests {
             }
         }
 
-        func request(_ stream: HTTP2StreamID, headers: HPACKHeaders = GRPCServerHTTP2HandlerTests.requestHeaders) throws {
+        /// What the client wrote: swift-nio-http2's handler writes IOData, ours ByteBuffers.
+        private func clientBytes() throws -> ByteBuffer? {
+            if let bytes = try? self.client.readOutbound(as: ByteBuffer.self) { return bytes }
+            guard let data = try self.client.readOutbound(as: IOData.self) else { return nil }
+            guard case .byteBuffer(let bytes) = data else { throw ChannelError.operationUnsupported }
+            return bytes
+        }
+
+        func request(_ stream: HTTP2StreamID, headers: HPACKHeaders = GRPCHTTP2HandlerTests.requestHeaders) throws {
             self.client.write(HTTP2Frame(streamID: stream, payload: .headers(.init(headers: headers, endStream: true))), promise: nil)
             self.client.flush()
             try self.pump()
@@ -205,6 +216,34 @@ struct GRPCServerHTTP2HandlerTests {
         let received = raw.responder.requests[1]?.first(name: "x-long")
         #expect(received?.count == Self.longValue.count && received == Self.longValue)
         #expect(raw.server.isActive)
+    }
+
+    @Test("our client opens no more streams than the server allows, and the next as one ends; a response reaches it whole")
+    func clientStreamLimit() throws {
+        var limits = GRPCLimits()
+        limits.maxConcurrentStreams = 2
+        let connection = try Connection(ownClient: true, limits: limits)
+        connection.responder.answer = false
+        for stream in [HTTP2StreamID(1), 3, 5, 7] {
+            connection.client.write(HTTP2Frame(streamID: stream, payload: .headers(.init(headers: Self.requestHeaders))), promise: nil)
+        }
+        // Stream 7 is cancelled before it opens: the server never hears of it.
+        connection.client.write(HTTP2Frame(streamID: 7, payload: .rstStream(.cancel)), promise: nil)
+        connection.client.flush()
+        try connection.pump()
+        #expect(Set(connection.responder.requests.keys) == [1, 3])
+        connection.client.write(HTTP2Frame(streamID: 1, payload: .rstStream(.cancel)), promise: nil)
+        connection.client.flush()
+        try connection.pump()
+        #expect(Set(connection.responder.requests.keys) == [1, 3, 5])
+        #expect(connection.responder.resets == [1: .cancel])
+        #expect(!connection.recorder.frames.contains { if case .rstStream = $0.payload { true } else { false } })
+        // The server answers stream 9 once the client ends it: the client reads all of it.
+        connection.responder.answer = true
+        connection.responder.body = ByteBuffer(repeating: 3, count: 100_000)
+        connection.client.write(HTTP2Frame(streamID: 3, payload: .rstStream(.cancel)), promise: nil)
+        try connection.request(9)
+        #expect(connection.recorder.body(of: 9) == connection.responder.body)
     }
 
     @Test("streams beyond SETTINGS_MAX_CONCURRENT_STREAMS are refused with REFUSED_STREAM, and a freed slot is reused")
@@ -300,7 +339,7 @@ struct GRPCServerHTTP2HandlerTests {
         init(limits: GRPCLimits = GRPCLimits(), preface: [UInt8] = HTTP2Wire.clientPreface) throws {
             self.server = EmbeddedChannel()
             try self.server.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-            try self.server.pipeline.syncOperations.addHandler(GRPCServerHTTP2Handler(limits: limits, keepalive: GRPCKeepalive()))
+            try self.server.pipeline.syncOperations.addHandler(GRPCHTTP2Handler(role: .server(GRPCKeepalive()), limits: limits))
             try self.server.pipeline.syncOperations.addHandler(self.responder)
             try self.server.writeInbound(ByteBuffer(bytes: preface))
         }

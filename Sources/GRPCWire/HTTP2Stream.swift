@@ -2,9 +2,10 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 
-/// One client-opened stream as ``GRPCServerHTTP2Handler`` keeps it: which halves are closed, how
-/// much DATA the client's window still admits, and the writes that wait for more window.
-final class HTTP2ServerStream {
+/// One stream as ``GRPCHTTP2Handler`` keeps it: which halves are closed, how much DATA the
+/// peer's window still admits, and the writes that wait for more window (or, on a client, for
+/// the server's stream limit to let the stream open).
+final class HTTP2Stream {
     /// A write held back behind DATA that waits for window: frames of a stream leave in order.
     enum PendingWrite {
         case data(ByteBuffer, endStream: Bool, EventLoopPromise<Void>?)
@@ -19,7 +20,9 @@ final class HTTP2ServerStream {
     }
 
     let id: HTTP2StreamID
-    /// Bytes of DATA the client lets us send on this stream now (RFC 9113 §6.9); negative after
+    /// Opened on the wire: a client's stream may wait for the server's stream limit first.
+    var isOpen = false
+    /// Bytes of DATA the peer lets us send on this stream now (RFC 9113 §6.9); negative after
     /// the client shrinks SETTINGS_INITIAL_WINDOW_SIZE below what is in flight.
     var sendWindow: Int
     /// The client sent END_STREAM.
