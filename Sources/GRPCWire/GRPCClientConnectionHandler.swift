@@ -80,6 +80,13 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, @unchecked Senda
         path: String, metadata: HPACKHeaders, timeout: TimeAmount?, observer: GRPCClientCall.Observer
     ) -> GRPCClientCall? {
         guard self.isAcceptingCalls, let context = self.context else { return nil }
+        guard Int32(self.nextStreamID) < Int32.max - 2 else {
+            // Stream IDs are spent (after ~10^9 calls): this connection ends once its calls
+            // have, and the next call gets a new one.
+            self.isAcceptingCalls = false
+            if self.calls.isEmpty { context.close(promise: nil) }
+            return nil
+        }
         let streamID = self.nextStreamID
         self.nextStreamID = self.nextStreamID.advanced(by: 2)
         let deadline = timeout.map { NIODeadline.now() + $0 }

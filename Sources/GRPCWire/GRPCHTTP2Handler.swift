@@ -77,7 +77,8 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
     private var openStreamCount = 0
     /// A client's streams waiting for one of the server's SETTINGS_MAX_CONCURRENT_STREAMS.
     private var waitingToOpen = CircularBuffer<HTTP2Stream>()
-    private var peerMaxConcurrentStreams = Int(UInt32.max)
+    private var peerMaxConcurrentStreams = 0
+    private var peerSettingsReceived = false
     /// The highest stream opened so far (by the client, whichever end we are).
     private var highestStreamID = HTTP2StreamID(0)
     /// The last stream a client started (open, or waiting to open).
@@ -243,9 +244,15 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             throw ConnectionError(code: .protocolError, reason: "expected CONTINUATION of stream \(block.streamID)")
         }
         switch header.type {
-        case HTTP2Wire.FrameType.ping, HTTP2Wire.FrameType.settings:
+        case HTTP2Wire.FrameType.settings:
             if header.flags & HTTP2Wire.Flag.ack == 0 { try self.countControlFrame() }
-        case HTTP2Wire.FrameType.priority, HTTP2Wire.FrameType.rstStream:
+        case HTTP2Wire.FrameType.ping:
+            // grpc-go servers ping once per round trip while they receive DATA (BDP estimation):
+            // on loopback that can pass any flood limit, so a client does not count them.
+            if self.isServer && header.flags & HTTP2Wire.Flag.ack == 0 { try self.countControlFrame() }
+        case HTTP2Wire.FrameType.rstStream:
+            if self.isServer { try self.countControlFrame() }
+        case HTTP2Wire.FrameType.priority:
             try self.countControlFrame()
         default:
             break
@@ -294,6 +301,12 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             if !self.isServer {
                 let last = HTTP2StreamID(Int32(bitPattern: payload.readInteger(as: UInt32.self)! & 0x7fff_ffff))
                 let code = HTTP2ErrorCode(networkCode: Int(payload.readInteger(as: UInt32.self)!))
+                // No stream opens after a GOAWAY, and those above its last stream will never be
+                // served: they end here, silently (the call handler fails them as never
+                // processed, which lets the client send them elsewhere).
+                self.goAwayLastStreamID = min(last, self.goAwayLastStreamID ?? last)
+                for stream in Array(self.streams.values) where stream.id > last { self.remove(stream) }
+                self.waitingToOpen.removeAll()
                 context.fireChannelRead(
                     self.wrapInboundOut(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: last, errorCode: code, opaqueData: payload))))
             }
@@ -354,7 +367,10 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
                 HTTP2Frame(
                     streamID: header.streamID,
                     payload: .data(.init(data: .byteBuffer(payload), endStream: endStream, paddingBytes: padding == 0 ? nil : padding)))))
-        if let stream, endStream { self.closeIfDone(stream) }
+        if let stream, endStream {
+            self.endRequestAfterResponse(stream)
+            self.closeIfDone(stream)
+        }
     }
 
     private func receiveHeaders(_ header: HTTP2Wire.FrameHeader, _ payload: inout ByteBuffer, _ context: ChannelHandlerContext) throws {
@@ -390,6 +406,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             }
             stream.remoteClosed = endStream
             context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: endStream)))))
+            self.endRequestAfterResponse(stream)
             self.closeIfDone(stream)
             return
         }
@@ -442,6 +459,11 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             return
         }
         guard header.length % 6 == 0 else { throw ConnectionError(code: .frameSizeError, reason: "SETTINGS of \(header.length) bytes") }
+        if !self.peerSettingsReceived {
+            // Until the server's first SETTINGS a client opens no stream: its limit is unknown.
+            self.peerSettingsReceived = true
+            self.peerMaxConcurrentStreams = Int(UInt32.max)
+        }
         var windowGrew = false
         while let identifier = payload.readInteger(as: UInt16.self), let value = payload.readInteger(as: UInt32.self) {
             switch identifier {
@@ -467,7 +489,10 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
                 self.peerMaxConcurrentStreams = Int(value)
                 self.openWaitingStreams()
             case HTTP2Wire.Setting.enablePush:
-                guard value <= 1 else { throw ConnectionError(code: .protocolError, reason: "SETTINGS_ENABLE_PUSH of \(value)") }
+                // Only a client may enable push (RFC 9113 §6.5.2).
+                guard value == 0 || (value == 1 && self.isServer) else {
+                    throw ConnectionError(code: .protocolError, reason: "SETTINGS_ENABLE_PUSH of \(value)")
+                }
             default:
                 // The table size only bounds an encoder's dynamic table, and ours has none;
                 // the header list size is the peer's to enforce.
@@ -475,6 +500,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             }
         }
         self.writeFrameHeader(length: 0, type: HTTP2Wire.FrameType.settings, flags: HTTP2Wire.Flag.ack, streamID: .rootStream)
+        self.openWaitingStreams()
         if windowGrew {
             for stream in Array(self.streams.values) where !stream.pending.isEmpty { self.drain(stream) }
             if let context = self.context { self.closeWhenDrained(context) }
@@ -499,7 +525,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             self.closeWhenDrained(context)
             return
         }
-        guard let stream = self.streams[header.streamID] else { return }
+        guard let stream = self.streams[header.streamID], stream.isOpen else { return }
         guard increment > 0 else {
             self.abort(stream, .protocolError, context)
             return
@@ -573,6 +599,11 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             }
             return
         }
+        if case .reset(let code, let promise) = write, code != .noError {
+            // An abort need not wait for the request it aborts: what was held back is dropped.
+            self.emitReset(code, promise, on: stream)
+            return
+        }
         if stream.pending.isEmpty {
             switch write {
             case .headers(let headers, let endStream, let promise):
@@ -595,7 +626,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
 
     /// A client's new stream, opened on the wire at once unless the server's limit is reached.
     private func startStream(_ id: HTTP2StreamID) -> HTTP2Stream? {
-        guard Int32(id) % 2 == 1, id > self.lastStartedStreamID else { return nil }
+        guard Int32(id) % 2 == 1, id > self.lastStartedStreamID, self.goAwayLastStreamID == nil else { return nil }
         self.lastStartedStreamID = id
         let stream = HTTP2Stream(id: id, sendWindow: self.peerInitialWindow, remoteClosed: false)
         self.streams[id] = stream
@@ -615,7 +646,9 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
     }
 
     private func openWaitingStreams() {
-        while self.openStreamCount < self.peerMaxConcurrentStreams, let next = self.waitingToOpen.popFirst() {
+        while self.openStreamCount < self.peerMaxConcurrentStreams, self.goAwayLastStreamID == nil,
+            let next = self.waitingToOpen.popFirst()
+        {
             guard self.streams[next.id] === next else { continue }
             self.open(next)
             self.drain(next)
@@ -723,6 +756,13 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
 
     // MARK: - Stream ends
 
+    /// A response that ended before its request did: a client stops sending with
+    /// RST_STREAM(NO_ERROR) rather than count on the server's reset to free the stream.
+    private func endRequestAfterResponse(_ stream: HTTP2Stream) {
+        guard !self.isServer, stream.remoteClosed, !stream.localClosed, self.streams[stream.id] === stream else { return }
+        self.emitReset(.noError, nil, on: stream)
+    }
+
     private func closeIfDone(_ stream: HTTP2Stream) {
         if stream.isClosed { self.remove(stream) }
     }
@@ -737,6 +777,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             self.openStreamCount -= 1
             self.openWaitingStreams()
         }
+        if self.closeWaiting != nil, let context = self.context { self.closeWhenDrained(context) }
     }
 
     /// Ends a stream the client misused: RST_STREAM to the client, a reset frame to the call.

@@ -25,6 +25,8 @@ struct GRPCHTTP2HandlerTests {
         var responseHeaders: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
         var body = ByteBuffer()
         var answer = true
+        /// Answer as soon as the request's headers are in, before the client ends its half.
+        var answerOnHeaders = false
         /// Close the connection right after the answer, as a draining connection handler does
         /// when its last call ends.
         var closeAfterAnswer = false
@@ -36,7 +38,7 @@ struct GRPCHTTP2HandlerTests {
             switch frame.payload {
             case .headers(let headers):
                 self.requests[frame.streamID] = headers.headers
-                if headers.endStream { self.respond(frame.streamID, context) }
+                if headers.endStream || self.answerOnHeaders { self.respond(frame.streamID, context) }
             case .data(let data):
                 if data.endStream { self.respond(frame.streamID, context) }
             case .rstStream(let code):
@@ -244,6 +246,42 @@ struct GRPCHTTP2HandlerTests {
         connection.client.write(HTTP2Frame(streamID: 3, payload: .rstStream(.cancel)), promise: nil)
         try connection.request(9)
         #expect(connection.recorder.body(of: 9) == connection.responder.body)
+    }
+
+    @Test("after the server's GOAWAY our client opens no stream: those waiting or above its last stream end unsent")
+    func clientAfterGoAway() throws {
+        var limits = GRPCLimits()
+        limits.maxConcurrentStreams = 1
+        let connection = try Connection(ownClient: true, limits: limits)
+        connection.responder.answer = false
+        for stream in [HTTP2StreamID(1), 3] {
+            connection.client.write(HTTP2Frame(streamID: stream, payload: .headers(.init(headers: Self.requestHeaders))), promise: nil)
+        }
+        connection.client.flush()
+        try connection.pump()
+        connection.server.writeAndFlush(
+            HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: 1, errorCode: .noError, opaqueData: nil)), promise: nil)
+        try connection.pump()
+        #expect(connection.recorder.frames.contains { if case .goAway(1, .noError, _) = $0.payload { true } else { false } })
+        // Stream 1 ends: the slot it frees must not go to stream 3, nor to a new stream.
+        connection.client.write(HTTP2Frame(streamID: 1, payload: .rstStream(.cancel)), promise: nil)
+        let refused = connection.client.eventLoop.makePromise(of: Void.self)
+        connection.client.write(HTTP2Frame(streamID: 5, payload: .headers(.init(headers: Self.requestHeaders, endStream: true))), promise: refused)
+        connection.client.flush()
+        try connection.pump()
+        #expect(Set(connection.responder.requests.keys) == [1])
+        #expect(throws: GRPCHTTP2Handler.StreamClosedError.self) { try refused.futureResult.wait() }
+    }
+
+    @Test("a response that ends before the request does makes our client reset its half with NO_ERROR")
+    func clientEndsRequestAfterResponse() throws {
+        let connection = try Connection(ownClient: true)
+        connection.responder.answerOnHeaders = true
+        connection.responder.body = ByteBuffer(string: "early")
+        connection.client.writeAndFlush(HTTP2Frame(streamID: 1, payload: .headers(.init(headers: Self.requestHeaders))), promise: nil)
+        try connection.pump()
+        #expect(connection.recorder.body(of: 1) == ByteBuffer(string: "early"))
+        #expect(connection.responder.resets == [1: .noError])
     }
 
     @Test("streams beyond SETTINGS_MAX_CONCURRENT_STREAMS are refused with REFUSED_STREAM, and a freed slot is reused")
