@@ -77,13 +77,14 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
     private var openStreamCount = 0
     /// A client's streams waiting for one of the server's SETTINGS_MAX_CONCURRENT_STREAMS.
     private var waitingToOpen = CircularBuffer<HTTP2Stream>()
+    /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS; none until its first SETTINGS arrive.
     private var peerMaxConcurrentStreams = 0
     private var peerSettingsReceived = false
     /// The highest stream opened so far (by the client, whichever end we are).
     private var highestStreamID = HTTP2StreamID(0)
     /// The last stream a client started (open, or waiting to open).
     private var lastStartedStreamID = HTTP2StreamID(0)
-    /// The last stream of the GOAWAY we sent, once we did.
+    /// The last stream named by a GOAWAY: the one a server sent, or the one a client received.
     private var goAwayLastStreamID: HTTP2StreamID?
     private var connectionSendWindow = HTTP2Wire.defaultWindow
     private var peerInitialWindow = HTTP2Wire.defaultWindow
@@ -97,8 +98,8 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
     private var failed = false
     /// A close that waits for held-back frames to leave: its promise.
     private var closeWaiting: EventLoopPromise<Void>??
-    /// Inbound PING, SETTINGS, PRIORITY and RST_STREAM frames in the current window of
-    /// ``GRPCLimits/controlFrameWindow``: frames that cost work and carry none of the client's.
+    /// Control frames in the current window of ``GRPCLimits/controlFrameWindow``
+    /// (``countControlFrame()``): frames that cost work and carry none of the peer's data.
     private var controlFrames = 0
     private var controlWindowStart = NIODeadline.uptimeNanoseconds(0)
 
