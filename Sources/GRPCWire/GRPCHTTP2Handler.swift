@@ -56,10 +56,6 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
         var description: String { "HTTP/2 stream \(self.streamID) is closed" }
     }
 
-    /// Payloads at least this long go to the socket as they are instead of being copied into
-    /// the buffer of frames.
-    private static let payloadCopyLimit = 4096
-
     private let limits: GRPCLimits
     private let isServer: Bool
     /// The server's policing of the client's pings.
@@ -90,18 +86,11 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
     private var peerInitialWindow = HTTP2Wire.defaultWindow
     private var peerMaxFrameSize = HTTP2Wire.defaultMaxFrameSize
     private var waitingForConnectionWindow: [HTTP2Stream] = []
-    /// Frames encoded since the last write to the socket, and the promises of the writes in it.
-    private var output = ByteBuffer()
-    private var outputPromises: [EventLoopPromise<Void>] = []
-    /// Bytes were handed to the channel since its last flush.
-    private var unflushed = false
+    private var output: HTTP2FrameWriter
     private var failed = false
     /// A close that waits for held-back frames to leave: its promise.
     private var closeWaiting: EventLoopPromise<Void>??
-    /// Control frames in the current window of ``GRPCLimits/controlFrameWindow``
-    /// (``countControlFrame()``): frames that cost work and carry none of the peer's data.
-    private var controlFrames = 0
-    private var controlWindowStart = NIODeadline.uptimeNanoseconds(0)
+    private var controlFrames: HTTP2ControlFrameBudget
 
     init(role: Role, limits: GRPCLimits) {
         self.limits = limits
@@ -112,6 +101,8 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
         case .client:
             self.isServer = false
         }
+        self.output = HTTP2FrameWriter(allocator: ByteBufferAllocator())
+        self.controlFrames = HTTP2ControlFrameBudget(limit: limits.maxControlFramesPerWindow, window: limits.controlFrameWindow)
         self.decoder = HPACKDecoder(
             allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize,
             maxHeaderListSize: limits.maxHeaderListBytes)
@@ -119,7 +110,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.output = context.channel.allocator.buffer(capacity: 256)
+        self.output = HTTP2FrameWriter(allocator: context.channel.allocator)
         // A server is added once the client's preface is in; a client may be added before the
         // connection is up.
         if self.isServer || context.channel.isActive { self.sendPreface(context) }
@@ -140,15 +131,11 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             settings.append((HTTP2Wire.Setting.maxConcurrentStreams, self.limits.maxConcurrentStreams))
         } else {
             self.prefaceDone = true
-            self.output.writeBytes(HTTP2Wire.clientPreface)
+            self.output.clientPreface()
             settings.append((HTTP2Wire.Setting.enablePush, 0))
         }
-        self.writeFrameHeader(length: 6 * settings.count, type: HTTP2Wire.FrameType.settings, flags: 0, streamID: .rootStream)
-        for (identifier, value) in settings {
-            self.output.writeInteger(identifier)
-            self.output.writeInteger(UInt32(value))
-        }
-        self.flushOutput(context)
+        self.output.settings(settings)
+        self.output.flush(context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -181,8 +168,8 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
         else { return }
         self.failed = true
         let written = context.eventLoop.makePromise(of: Void.self)
-        self.outputPromises.append(written)
-        self.flushOutput(context)
+        self.output.complete(written)
+        self.output.flush(context)
         written.futureResult.whenComplete { _ in context.close(mode: .all, promise: promise) }
     }
 
@@ -208,9 +195,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         context.fireChannelReadComplete()
         // Acknowledgements and resets of this batch that no downstream flush took along.
-        if self.unflushed || self.output.readableBytes > 0 || !self.outputPromises.isEmpty {
-            self.flushOutput(context)
-        }
+        if self.output.hasPending { self.output.flush(context) }
     }
 
     private func readFrames(_ context: ChannelHandlerContext) throws {
@@ -245,72 +230,26 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             throw ConnectionError(code: .protocolError, reason: "expected CONTINUATION of stream \(block.streamID)")
         }
         switch header.type {
-        case HTTP2Wire.FrameType.settings:
-            if header.flags & HTTP2Wire.Flag.ack == 0 { try self.countControlFrame() }
-        case HTTP2Wire.FrameType.ping:
-            // grpc-go servers ping once per round trip while they receive DATA (BDP estimation):
-            // on loopback that can pass any flood limit, so a client does not count them.
-            if self.isServer && header.flags & HTTP2Wire.Flag.ack == 0 { try self.countControlFrame() }
-        case HTTP2Wire.FrameType.rstStream:
-            if self.isServer { try self.countControlFrame() }
-        case HTTP2Wire.FrameType.priority:
-            try self.countControlFrame()
-        default:
-            break
-        }
-        switch header.type {
         case HTTP2Wire.FrameType.data:
             try self.receiveData(header, &payload, context)
         case HTTP2Wire.FrameType.headers:
             try self.receiveHeaders(header, &payload, context)
         case HTTP2Wire.FrameType.continuation:
-            guard let pending = self.headerBlock else {
-                throw ConnectionError(code: .protocolError, reason: "CONTINUATION without HEADERS")
-            }
-            guard pending.block.readableBytes + payload.readableBytes <= self.limits.maxHeaderListBytes else {
-                throw ConnectionError(code: .enhanceYourCalm, reason: "header block longer than \(self.limits.maxHeaderListBytes) bytes")
-            }
-            // Counted like control frames: empty CONTINUATIONs would otherwise cost nothing to send.
-            try self.countControlFrame()
-            self.headerBlock!.block.writeBuffer(&payload)
-            if header.flags & HTTP2Wire.Flag.endHeaders != 0 {
-                var block = self.headerBlock!.block
-                self.headerBlock = nil
-                try self.completeHeaders(pending.streamID, endStream: pending.endStream, block: &block, context)
-            }
+            try self.receiveContinuation(header, &payload, context)
         case HTTP2Wire.FrameType.priority:
+            try self.countControlFrame()
             guard header.streamID != .rootStream else { throw ConnectionError(code: .protocolError, reason: "PRIORITY on stream 0") }
             guard header.length == 5 else { throw ConnectionError(code: .frameSizeError, reason: "PRIORITY of \(header.length) bytes") }
         case HTTP2Wire.FrameType.rstStream:
+            // A server's resets are answers to our streams, not a flood.
+            if self.isServer { try self.countControlFrame() }
             try self.receiveReset(header, &payload, context)
         case HTTP2Wire.FrameType.settings:
             try self.receiveSettings(header, &payload)
         case HTTP2Wire.FrameType.ping:
-            guard header.streamID == .rootStream else { throw ConnectionError(code: .protocolError, reason: "PING on a stream") }
-            guard header.length == 8 else { throw ConnectionError(code: .frameSizeError, reason: "PING of \(header.length) bytes") }
-            // An acknowledgement of the keepalive handler's ping needs nothing: any read is life.
-            guard header.flags & HTTP2Wire.Flag.ack == 0 else { return }
-            if self.pings?.pingBreaksPolicy(openStreams: self.streams.count) == true {
-                throw ConnectionError(code: .enhanceYourCalm, reason: "too_many_pings")
-            }
-            self.writePing(payload.readInteger(as: UInt64.self)!, ack: true)
+            try self.receivePing(header, &payload)
         case HTTP2Wire.FrameType.goAway:
-            guard header.streamID == .rootStream else { throw ConnectionError(code: .protocolError, reason: "GOAWAY on a stream") }
-            guard header.length >= 8 else { throw ConnectionError(code: .frameSizeError, reason: "GOAWAY of \(header.length) bytes") }
-            // A client learns which of its streams the server will not serve; a server has
-            // nothing to do (the client opens no more streams, finishes, and closes).
-            if !self.isServer {
-                let last = HTTP2StreamID(Int32(bitPattern: payload.readInteger(as: UInt32.self)! & 0x7fff_ffff))
-                let code = HTTP2ErrorCode(networkCode: Int(payload.readInteger(as: UInt32.self)!))
-                // No stream opens after a GOAWAY, and those above its last stream will never be
-                // served: they end here, silently (the call handler fails them as never
-                // processed, which lets the client send them elsewhere).
-                self.goAwayLastStreamID = min(last, self.goAwayLastStreamID ?? last)
-                for stream in Array(self.streams.values) where stream.id > last { self.remove(stream) }
-                self.waitingToOpen.removeAll()
-                context.fireChannelRead(
-                    self.wrapInboundOut(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: last, errorCode: code, opaqueData: payload))))
-            }
+            try self.receiveGoAway(header, &payload, context)
         case HTTP2Wire.FrameType.windowUpdate:
             try self.receiveWindowUpdate(header, &payload, context)
         case HTTP2Wire.FrameType.pushPromise:
@@ -322,19 +261,11 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
         }
     }
 
-    /// A flood of control frames ends the connection with GOAWAY(ENHANCE_YOUR_CALM), as
-    /// swift-nio-http2 and grpc-go answer one.
     private func countControlFrame() throws {
-        let now = NIODeadline.now()
-        if now - self.controlWindowStart >= self.limits.controlFrameWindow {
-            self.controlWindowStart = now
-            self.controlFrames = 0
-        }
-        self.controlFrames += 1
-        guard self.controlFrames <= self.limits.maxControlFramesPerWindow else {
+        guard self.controlFrames.take() else {
             throw ConnectionError(
                 code: .enhanceYourCalm,
-                reason: "more than \(self.limits.maxControlFramesPerWindow) control frames in \(self.limits.controlFrameWindow)")
+                reason: "more than \(self.controlFrames.limit) control frames in \(self.controlFrames.window)")
         }
     }
 
@@ -419,7 +350,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
         guard id > self.highestStreamID else {
             // A stream that has ended (its frames may cross our RST_STREAM).
             try self.countControlFrame()
-            self.writeReset(id, .streamClosed)
+            self.output.reset(id, .streamClosed)
             return
         }
         guard Int32(id) % 2 == 1 else { throw ConnectionError(code: .protocolError, reason: "stream \(id) opened by a client") }
@@ -427,18 +358,66 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
         // Refusals are counted like control frames: each is a reply that costs the client nothing.
         if let last = self.goAwayLastStreamID, id > last {
             try self.countControlFrame()
-            self.writeReset(id, .refusedStream)
+            self.output.reset(id, .refusedStream)
             return
         }
         guard self.openStreamCount < self.limits.maxConcurrentStreams else {
             try self.countControlFrame()
-            self.writeReset(id, .refusedStream)
+            self.output.reset(id, .refusedStream)
             return
         }
         let stream = HTTP2Stream(id: id, sendWindow: self.peerInitialWindow, remoteClosed: endStream)
         self.streams[id] = stream
         self.open(stream)
         context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: endStream)))))
+    }
+
+    private func receiveContinuation(_ header: HTTP2Wire.FrameHeader, _ payload: inout ByteBuffer, _ context: ChannelHandlerContext) throws {
+        guard let pending = self.headerBlock else {
+            throw ConnectionError(code: .protocolError, reason: "CONTINUATION without HEADERS")
+        }
+        guard pending.block.readableBytes + payload.readableBytes <= self.limits.maxHeaderListBytes else {
+            throw ConnectionError(code: .enhanceYourCalm, reason: "header block longer than \(self.limits.maxHeaderListBytes) bytes")
+        }
+        // Counted like control frames: empty CONTINUATIONs would otherwise cost nothing to send.
+        try self.countControlFrame()
+        self.headerBlock!.block.writeBuffer(&payload)
+        if header.flags & HTTP2Wire.Flag.endHeaders != 0 {
+            var block = self.headerBlock!.block
+            self.headerBlock = nil
+            try self.completeHeaders(pending.streamID, endStream: pending.endStream, block: &block, context)
+        }
+    }
+
+    private func receivePing(_ header: HTTP2Wire.FrameHeader, _ payload: inout ByteBuffer) throws {
+        guard header.streamID == .rootStream else { throw ConnectionError(code: .protocolError, reason: "PING on a stream") }
+        guard header.length == 8 else { throw ConnectionError(code: .frameSizeError, reason: "PING of \(header.length) bytes") }
+        // An acknowledgement of the keepalive handler's ping needs nothing: any read is life.
+        guard header.flags & HTTP2Wire.Flag.ack == 0 else { return }
+        // grpc-go servers ping once per round trip while they receive DATA (BDP estimation):
+        // on loopback that can pass any flood limit, so a client does not count them.
+        if self.isServer { try self.countControlFrame() }
+        if self.pings?.pingBreaksPolicy(openStreams: self.streams.count) == true {
+            throw ConnectionError(code: .enhanceYourCalm, reason: "too_many_pings")
+        }
+        self.output.ping(payload.readInteger(as: UInt64.self)!, ack: true)
+    }
+
+    private func receiveGoAway(_ header: HTTP2Wire.FrameHeader, _ payload: inout ByteBuffer, _ context: ChannelHandlerContext) throws {
+        guard header.streamID == .rootStream else { throw ConnectionError(code: .protocolError, reason: "GOAWAY on a stream") }
+        guard header.length >= 8 else { throw ConnectionError(code: .frameSizeError, reason: "GOAWAY of \(header.length) bytes") }
+        // A server has nothing to do: the client opens no more streams, finishes, and closes.
+        guard !self.isServer else { return }
+        let last = HTTP2StreamID(Int32(bitPattern: payload.readInteger(as: UInt32.self)! & 0x7fff_ffff))
+        let code = HTTP2ErrorCode(networkCode: Int(payload.readInteger(as: UInt32.self)!))
+        // No stream opens after a GOAWAY, and those above its last stream will never be served:
+        // they end here, silently (the call handler fails them as never processed, which lets
+        // the client send them elsewhere).
+        self.goAwayLastStreamID = min(last, self.goAwayLastStreamID ?? last)
+        for stream in Array(self.streams.values) where stream.id > last { self.remove(stream) }
+        self.waitingToOpen.removeAll()
+        context.fireChannelRead(
+            self.wrapInboundOut(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: last, errorCode: code, opaqueData: payload))))
     }
 
     private func receiveReset(_ header: HTTP2Wire.FrameHeader, _ payload: inout ByteBuffer, _ context: ChannelHandlerContext) throws {
@@ -459,6 +438,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
             guard header.length == 0 else { throw ConnectionError(code: .frameSizeError, reason: "SETTINGS acknowledgement with a payload") }
             return
         }
+        try self.countControlFrame()
         guard header.length % 6 == 0 else { throw ConnectionError(code: .frameSizeError, reason: "SETTINGS of \(header.length) bytes") }
         if !self.peerSettingsReceived {
             // Until the server's first SETTINGS a client opens no stream: its limit is unknown.
@@ -500,7 +480,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
                 break
             }
         }
-        self.writeFrameHeader(length: 0, type: HTTP2Wire.FrameType.settings, flags: HTTP2Wire.Flag.ack, streamID: .rootStream)
+        self.output.settingsAcknowledgement()
         self.openWaitingStreams()
         if windowGrew {
             for stream in Array(self.streams.values) where !stream.pending.isEmpty { self.drain(stream) }
@@ -560,23 +540,22 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
         case .rstStream(let code):
             self.send(.reset(code, promise), on: frame.streamID)
         case .windowUpdate(let increment):
-            self.writeFrameHeader(length: 4, type: HTTP2Wire.FrameType.windowUpdate, flags: 0, streamID: frame.streamID)
-            self.output.writeInteger(UInt32(increment))
-            promise.map { self.outputPromises.append($0) }
+            self.output.windowUpdate(frame.streamID, increment: increment)
+            self.output.complete(promise)
         case .ping(let data, let ack):
-            self.writePing(data.integer, ack: ack)
-            promise.map { self.outputPromises.append($0) }
+            self.output.ping(data.integer, ack: ack)
+            self.output.complete(promise)
         case .goAway(let lastStreamID, let code, let opaqueData):
-            self.writeGoAway(lastStreamID: lastStreamID, code: code, debugData: opaqueData)
+            self.output.goAway(lastStreamID: lastStreamID, code: code, debugData: opaqueData)
             self.goAwayLastStreamID = min(lastStreamID, self.goAwayLastStreamID ?? lastStreamID)
-            promise.map { self.outputPromises.append($0) }
+            self.output.complete(promise)
         default:
             promise?.fail(ChannelError.operationUnsupported)
         }
     }
 
     func flush(context: ChannelHandlerContext) {
-        self.flushOutput(context)
+        self.output.flush(context)
     }
 
     /// A stream's frame goes out now when nothing of the stream waits ahead of it and, for DATA,
@@ -695,63 +674,24 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
     private func emitData(_ bytes: ByteBuffer, endStream: Bool, _ promise: EventLoopPromise<Void>?, on stream: HTTP2Stream) {
         let length = bytes.readableBytes
         precondition(length <= min(stream.sendWindow, self.connectionSendWindow, self.peerMaxFrameSize) || length == 0)
-        self.writeFrameHeader(
-            length: length, type: HTTP2Wire.FrameType.data, flags: endStream ? HTTP2Wire.Flag.endStream : 0, streamID: stream.id)
         stream.sendWindow -= length
         self.connectionSendWindow -= length
         self.pings?.respondedSincePing = true
-        if length >= Self.payloadCopyLimit, let context = self.context {
-            self.writeOutputWithoutFlush(context)
-            context.write(self.wrapOutboundOut(bytes), promise: nil)
-            self.unflushed = true
-        } else {
-            var bytes = bytes
-            self.output.writeBuffer(&bytes)
-        }
-        promise.map { self.outputPromises.append($0) }
-        if endStream {
-            stream.localClosed = true
-            self.closeIfDone(stream)
-        }
+        self.output.data(bytes, endStream: endStream, streamID: stream.id, self.context)
+        self.output.complete(promise)
+        if endStream { self.endLocally(stream) }
     }
 
     private func emitHeaders(_ headers: HPACKHeaders, endStream: Bool, _ promise: EventLoopPromise<Void>?, on stream: HTTP2Stream) {
         self.pings?.respondedSincePing = true
-        let headerAt = self.output.writerIndex
-        self.output.writeRepeatingByte(0, count: HTTP2Wire.frameHeaderBytes)
-        HPACKLiteralEncoder.encode(headers, into: &self.output)
-        let blockLength = self.output.writerIndex - headerAt - HTTP2Wire.frameHeaderBytes
-        let endStreamFlag = endStream ? HTTP2Wire.Flag.endStream : 0
-        if blockLength <= self.peerMaxFrameSize {
-            HTTP2Wire.FrameHeader(
-                length: blockLength, type: HTTP2Wire.FrameType.headers, flags: HTTP2Wire.Flag.endHeaders | endStreamFlag,
-                streamID: stream.id
-            ).set(in: &self.output, at: headerAt)
-        } else {
-            // A block longer than a frame: HEADERS, then CONTINUATION frames.
-            var block = self.output.getSlice(at: headerAt + HTTP2Wire.frameHeaderBytes, length: blockLength)!
-            self.output.moveWriterIndex(to: headerAt)
-            var type = HTTP2Wire.FrameType.headers
-            var flags = endStreamFlag
-            while block.readableBytes > 0 {
-                var part = block.readSlice(length: min(block.readableBytes, self.peerMaxFrameSize))!
-                if block.readableBytes == 0 { flags |= HTTP2Wire.Flag.endHeaders }
-                self.writeFrameHeader(length: part.readableBytes, type: type, flags: flags, streamID: stream.id)
-                self.output.writeBuffer(&part)
-                type = HTTP2Wire.FrameType.continuation
-                flags = 0
-            }
-        }
-        promise.map { self.outputPromises.append($0) }
-        if endStream {
-            stream.localClosed = true
-            self.closeIfDone(stream)
-        }
+        self.output.headers(headers, endStream: endStream, streamID: stream.id, maxFrameSize: self.peerMaxFrameSize)
+        self.output.complete(promise)
+        if endStream { self.endLocally(stream) }
     }
 
     private func emitReset(_ code: HTTP2ErrorCode, _ promise: EventLoopPromise<Void>?, on stream: HTTP2Stream) {
-        self.writeReset(stream.id, code)
-        promise.map { self.outputPromises.append($0) }
+        self.output.reset(stream.id, code)
+        self.output.complete(promise)
         self.remove(stream)
     }
 
@@ -762,6 +702,12 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
     private func endRequestAfterResponse(_ stream: HTTP2Stream) {
         guard !self.isServer, stream.remoteClosed, !stream.localClosed, self.streams[stream.id] === stream else { return }
         self.emitReset(.noError, nil, on: stream)
+    }
+
+    /// We sent END_STREAM.
+    private func endLocally(_ stream: HTTP2Stream) {
+        stream.localClosed = true
+        self.closeIfDone(stream)
     }
 
     private func closeIfDone(_ stream: HTTP2Stream) {
@@ -783,7 +729,7 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
 
     /// Ends a stream the client misused: RST_STREAM to the client, a reset frame to the call.
     private func abort(_ stream: HTTP2Stream, _ code: HTTP2ErrorCode, _ context: ChannelHandlerContext) {
-        self.writeReset(stream.id, code)
+        self.output.reset(stream.id, code)
         guard self.streams[stream.id] === stream else { return }
         self.remove(stream)
         context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: stream.id, payload: .rstStream(code))))
@@ -802,75 +748,18 @@ final class GRPCHTTP2Handler: ChannelDuplexHandler {
         self.waitingToOpen.removeAll()
         self.waitingForConnectionWindow = []
         for stream in streams.values { self.abandon(stream) }
-        let promises = self.outputPromises
-        self.outputPromises = []
-        for promise in promises { promise.fail(ChannelError.ioOnClosedChannel) }
+        self.output.failPromises()
     }
 
     /// GOAWAY with the error, then close: what RFC 9113 §5.4.1 asks of a connection error.
     private func fail(_ context: ChannelHandlerContext, _ error: ConnectionError) {
         guard !self.failed else { return }
         // A client names no stream of the server's: it opens none.
-        self.writeGoAway(lastStreamID: self.isServer ? self.highestStreamID : .rootStream, code: error.code, debugData: ByteBuffer(string: error.reason))
+        self.output.goAway(
+            lastStreamID: self.isServer ? self.highestStreamID : .rootStream, code: error.code,
+            debugData: ByteBuffer(string: error.reason))
         self.failed = true
-        self.flushOutput(context)
+        self.output.flush(context)
         context.close(promise: nil)
-    }
-
-    // MARK: - Encoding
-
-    private func writeFrameHeader(length: Int, type: UInt8, flags: UInt8, streamID: HTTP2StreamID) {
-        HTTP2Wire.FrameHeader(length: length, type: type, flags: flags, streamID: streamID).write(into: &self.output)
-    }
-
-    private func writeReset(_ id: HTTP2StreamID, _ code: HTTP2ErrorCode) {
-        self.writeFrameHeader(length: 4, type: HTTP2Wire.FrameType.rstStream, flags: 0, streamID: id)
-        self.output.writeInteger(UInt32(code.networkCode))
-    }
-
-    private func writePing(_ opaque: UInt64, ack: Bool) {
-        self.writeFrameHeader(length: 8, type: HTTP2Wire.FrameType.ping, flags: ack ? HTTP2Wire.Flag.ack : 0, streamID: .rootStream)
-        self.output.writeInteger(opaque)
-    }
-
-    private func writeGoAway(lastStreamID: HTTP2StreamID, code: HTTP2ErrorCode, debugData: ByteBuffer?) {
-        var debugData = debugData ?? ByteBuffer()
-        self.writeFrameHeader(length: 8 + debugData.readableBytes, type: HTTP2Wire.FrameType.goAway, flags: 0, streamID: .rootStream)
-        self.output.writeInteger(UInt32(Int32(lastStreamID)))
-        self.output.writeInteger(UInt32(code.networkCode))
-        self.output.writeBuffer(&debugData)
-    }
-
-    /// Hands the encoded frames to the channel, unflushed; the promises of the writes in them
-    /// ride on the next write to the socket, which completes after these bytes are written.
-    private func writeOutputWithoutFlush(_ context: ChannelHandlerContext) {
-        guard self.output.readableBytes > 0 else { return }
-        context.write(self.wrapOutboundOut(self.output), promise: nil)
-        self.output = context.channel.allocator.buffer(capacity: 256)
-        self.unflushed = true
-    }
-
-    private func flushOutput(_ context: ChannelHandlerContext) {
-        if self.output.readableBytes > 0 || !self.outputPromises.isEmpty {
-            let promise: EventLoopPromise<Void>?
-            switch self.outputPromises.count {
-            case 0:
-                promise = nil
-            case 1:
-                promise = self.outputPromises[0]
-            default:
-                let promises = self.outputPromises
-                let all = context.eventLoop.makePromise(of: Void.self)
-                all.futureResult.whenComplete { result in
-                    for promise in promises { promise.completeWith(result) }
-                }
-                promise = all
-            }
-            self.outputPromises.removeAll(keepingCapacity: true)
-            context.write(self.wrapOutboundOut(self.output), promise: promise)
-            self.output = context.channel.allocator.buffer(capacity: 256)
-        }
-        self.unflushed = false
-        context.flush()
     }
 }
