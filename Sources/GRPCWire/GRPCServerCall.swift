@@ -143,17 +143,39 @@ public final class GRPCServerCall: @unchecked Sendable {
     /// Sends one response message. Serialization happens on the calling thread. It never
     /// waits: producers of many responses bound their memory with ``sendWhenWritable(_:)``.
     public func send(_ message: some SwiftProtobuf.Message) {
-        let framed: ByteBuffer
-        do {
-            framed = try message.grpcFramed()
-        } catch {
-            self.finish(GRPCStatus(.internal, "grpc: error while marshaling: \(error)"))
-            return
-        }
+        guard let framed = self.framedOrFinish(message) else { return }
         if self.eventLoop.inEventLoop {
             self.sendFramed(framed)
         } else {
             self.eventLoop.execute { self.sendFramed(framed) }
+        }
+    }
+
+    /// Sends a unary call's one response and ends the call OK, with one hop to the event loop.
+    /// With two (``send(_:)`` then ``finish(_:trailers:)`` from another thread), the loop may
+    /// wake for the first before the second is queued, and the message and the trailers leave
+    /// in two packets that wake the client twice.
+    public func respond(_ message: some SwiftProtobuf.Message, trailers: HPACKHeaders = [:]) {
+        guard let framed = self.framedOrFinish(message) else { return }
+        if self.eventLoop.inEventLoop {
+            self.sendFramed(framed)
+            self.finishOnLoop(.ok, trailers: trailers)
+        } else {
+            self.eventLoop.execute {
+                self.sendFramed(framed)
+                self.finishOnLoop(.ok, trailers: trailers)
+            }
+        }
+    }
+
+    /// The message serialized and framed, or nil after finishing the call with grpc-go's
+    /// INTERNAL "error while marshaling".
+    private func framedOrFinish(_ message: some SwiftProtobuf.Message) -> ByteBuffer? {
+        do {
+            return try message.grpcFramed()
+        } catch {
+            self.finish(GRPCStatus(.internal, "grpc: error while marshaling: \(error)"))
+            return nil
         }
     }
 

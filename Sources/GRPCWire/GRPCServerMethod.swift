@@ -110,8 +110,7 @@ public struct GRPCUnaryResponder<Response: SwiftProtobuf.Message>: Sendable {
     public let call: GRPCServerCall
 
     public func succeed(_ response: Response, trailers: HPACKHeaders = [:]) {
-        self.call.send(response)
-        self.call.finish(.ok, trailers: trailers)
+        self.call.respond(response, trailers: trailers)
     }
 
     public func fail(_ status: GRPCStatus, trailers: HPACKHeaders = [:]) {
