@@ -353,11 +353,14 @@ public final class RaftNode: @unchecked Sendable {
             let ready = node.ready()
             if !ready.messages.isEmpty { send(ready.messages) }
             // The core hands out only committed entries its log already holds durably, so they
-            // are applied, and their callers answered, before this Ready's own log write rather
-            // than after its fsync (etcd applies concurrently with it). The state may then be
-            // ahead of the commit index the log holds; at restart the core starts from the lower
-            // of the two, and the entries the state holds are skipped.
-            apply(ready.committedEntries)
+            // may be applied before this Ready's own log write. A leader does so: its callers are
+            // answered without waiting for the fsync of the entries that arrived since (etcd
+            // applies concurrently with it). The state may then be ahead of the commit index the
+            // log holds; at restart the core starts from the lower of the two, and the entries the
+            // state holds are skipped. A follower's acknowledgement is what the leader's callers
+            // wait for, so a follower applies after it has written and acknowledged.
+            let applyFirst = ready.messagesAfterPersist.isEmpty || ready.snapshot != nil
+            if applyFirst { apply(ready.committedEntries) }
             // A snapshot's hard state is stored with it, in the same log transaction.
             if let snapshot = ready.snapshot { install(snapshot, hardState: ready.hardState) }
             let hardState = ready.snapshot == nil ? ready.hardState : nil
@@ -372,6 +375,7 @@ public final class RaftNode: @unchecked Sendable {
                 }
             }
             if !ready.messagesAfterPersist.isEmpty { send(ready.messagesAfterPersist) }
+            if !applyFirst { apply(ready.committedEntries) }
             recordReadStates(ready.readStates)
             node.advance(ready)
         }
