@@ -28,9 +28,21 @@ public enum Limits {
     /// Bytes read from the copy pipe and handed to LZ4 at a time while making a snapshot.
     public static let snapshotChunkBytes = 1 << 20
 
+    /// Disk blocks reserved past the highest page in use in an environment written through its
+    /// map (`Environment.Durability.none`): the most one write transaction may grow the file
+    /// by. A member's apply holds at most `RaftConfiguration.maxCommittedBytesPerReady` (64 MiB)
+    /// of entries; three times that leaves room for keys stored twice (`kv` and `history`) and
+    /// the branch pages a transaction copies.
+    public static let writeMapReservedAheadBytes = 192 << 20
+
+    /// How far each reservation reaches past `writeMapReservedAheadBytes`, so that one
+    /// `posix_fallocate` serves many transactions.
+    public static let writeMapReservationStepBytes = 64 << 20
+
     static func checkRelations() {
         assert(Int(readersMax) > pooledReadTransactionsMax * 2, "pooled readers must leave slots for live ones")
         assert(compactionBatchMax > 0)
         assert(snapshotChunkBytes % pageSizeAssumed == 0)
+        assert(writeMapReservedAheadBytes % pageSizeAssumed == 0 && writeMapReservationStepBytes % pageSizeAssumed == 0)
     }
 }

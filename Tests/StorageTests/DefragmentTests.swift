@@ -12,10 +12,6 @@ struct DefragmentTests {
     static let prefix = Array("defrag/".utf8)
     static let prefixEnd = Array("defrag0".utf8)
 
-    static func fileBytes(_ directory: String) throws -> Int {
-        try FileSystem.size(of: directory + "/" + "data.mdb")
-    }
-
     /// 4,000 keys of 2 KB, most deleted and compacted away: a file of about 16 MB holding
     /// about 1 MB live. Returns the next free Raft index.
     static func fillDeleteCompact(_ store: MVCCStore) throws -> UInt64 {
@@ -42,22 +38,22 @@ struct DefragmentTests {
         try store.range(RangeRequest(key: prefix, rangeEnd: prefixEnd))
     }
 
-    @Test("after deletes and a compaction the file shrinks to about the pages in use; keys, revision, applied index stay and writes go on, also after a reopen")
+    @Test("after deletes and a compaction the db size shrinks to about the pages in use; keys, revision, applied index stay and writes go on, also after a reopen")
     func shrinks() throws {
         let dir = TemporaryDirectory()
         let store = try MVCCStore(path: dir.path, mapSize: Self.mapSize, quotaBytes: Self.quota, sync: .atClose)
         var index = try Self.fillDeleteCompact(store)
-        let before = try Self.fileBytes(dir.path)
+        let before = store.sizeBytes()
         let live = try store.liveBytes()
         let status = try store.status()
         let contents = try Self.everything(store)
         #expect(contents.kvs.count == 200)
-        #expect(before > 8 * live, "file \(before) bytes, live \(live)")
+        #expect(before > 8 * live, "db size \(before) bytes, live \(live)")
 
         try store.defragment()
 
-        let after = try Self.fileBytes(dir.path)
-        #expect(after <= live + live / 2, "file \(after) bytes after defragment, live \(live)")
+        let after = store.sizeBytes()
+        #expect(after <= live + live / 2, "db size \(after) bytes after defragment, live \(live)")
         #expect(!FileSystem.exists(dir.sub(Environment.defragmentFileName)))
         let statusAfter = try store.status()
         #expect(statusAfter.revision == status.revision && statusAfter.compactRevision == status.compactRevision)
@@ -156,7 +152,7 @@ struct DefragmentTests {
         let store = try MVCCStore(path: dir.path, mapSize: Self.mapSize, quotaBytes: Self.quota)
         defer { store.close() }
         let index = try Self.fillDeleteCompact(store)
-        let before = try Self.fileBytes(dir.path)
+        let before = store.sizeBytes()
         let contents = try Self.everything(store)
         // A directory where the copy goes: its open fails, as a full disk's write would.
         let blocker = dir.sub(Environment.defragmentFileName)
@@ -164,13 +160,13 @@ struct DefragmentTests {
 
         #expect(throws: StorageError.self) { try store.defragment() }
 
-        #expect(try Self.fileBytes(dir.path) == before)
+        #expect(store.sizeBytes() == before)
         #expect(try Self.everything(store) == contents)
         try store.apply(index: index, term: 1) { batch in _ = try batch.put(PutRequest(key: Self.key(0), value: Array("still".utf8))) }
         #expect(try store.range(RangeRequest(key: Self.key(0))).kvs.first?.value == Array("still".utf8))
         try FileManager.default.removeItem(atPath: blocker)
         try store.defragment()
-        #expect(try Self.fileBytes(dir.path) < before / 4)
+        #expect(store.sizeBytes() < before / 4)
         #expect(try store.range(RangeRequest(key: Self.key(0))).kvs.first?.value == Array("still".utf8))
     }
 }

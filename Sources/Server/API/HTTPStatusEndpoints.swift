@@ -34,7 +34,7 @@ struct HTTPStatusEndpoints: Sendable {
         let status = context.node.status
         let live = (try? context.store.liveBytes()) ?? 0
         let keys = (try? context.store.keyCount()) ?? 0
-        let size = FileSystemSize.bytes(of: context.store.environment.path + "/data.mdb")
+        let size = context.store.sizeBytes()
         var page = PrometheusText()
         page.gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.", status.leader != noNode ? 1 : 0)
         page.gauge("etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise.", status.role == .leader ? 1 : 0)

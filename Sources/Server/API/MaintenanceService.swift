@@ -94,7 +94,7 @@ enum MaintenanceService {
         let node = context.node.status
         var response = Etcdserverpb_StatusResponse()
         response.version = etcdVersion
-        response.dbSize = Int64(FileSystemSize.bytes(of: context.store.environment.path + "/data.mdb"))
+        response.dbSize = Int64(context.store.sizeBytes())
         response.dbSizeInUse = Int64(try context.store.liveBytes())
         response.leader = node.leader
         response.raftIndex = node.commitIndex

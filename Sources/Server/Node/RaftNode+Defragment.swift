@@ -25,13 +25,12 @@ extension RaftNode {
         guard !defragmentWaiters.isEmpty else { return }
         let waiters = defragmentWaiters
         defragmentWaiters.removeAll()
-        let file = store.environment.path + "/data.mdb"
-        let before = FileSystemSize.bytes(of: file)
+        let before = store.sizeBytes()
         let started = ContinuousClock.now
         let result = Result<Void, any Error> { try store.defragment() }
         switch result {
         case .success:
-            configuration.report(.defragmented(bytesBefore: before, bytesAfter: FileSystemSize.bytes(of: file), took: ContinuousClock.now - started))
+            configuration.report(.defragmented(bytesBefore: before, bytesAfter: store.sizeBytes(), took: ContinuousClock.now - started))
         case .failure(let error):
             configuration.report(.defragmentFailed(error: "\(error)"))
         }

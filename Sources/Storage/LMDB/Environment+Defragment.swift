@@ -73,6 +73,7 @@ extension Environment {
         // From here the new file is the environment's: the old map must go whatever happens.
         let directorySynced = Result { try FileSystem.syncDirectory(path) }
         mdb_env_close(pointer)
+        reservedBytes = 0
         do {
             pointer = try Self.open(path: path, options: options)
             let reopened = try performWrite { txn in try Self.openDatabases(txn, options.databases) }

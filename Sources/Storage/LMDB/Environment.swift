@@ -22,6 +22,11 @@ public final class Environment: @unchecked Sendable {
         /// No sync at commit (`MDB_NOSYNC`): a process crash loses nothing (the pages are in the
         /// OS's cache), an OS crash can leave the file damaged. For state that is rebuilt from a
         /// snapshot and the log after an OS crash; `sync()` makes it durable.
+        ///
+        /// Pages are changed in the map itself (`MDB_WRITEMAP`), so a commit makes no system call:
+        /// without it LMDB writes every dirty page with its own `pwrite`, about eight per commit
+        /// of one put, the largest share of a follower's work per write after its fsync. The
+        /// file is then as long as the map from the start (sparse); see `reserveSpaceAhead`.
         case none
     }
 
@@ -54,6 +59,9 @@ public final class Environment: @unchecked Sendable {
 
     /// The thread allowed to write without the writer thread (`letCurrentThreadWriteDirectly`).
     let directWriter = Mutex<pthread_t?>(nil)
+    /// Bytes of the file, from its start, whose disk blocks are reserved (`reserveSpaceAhead`).
+    /// Only writers touch it; a defragment's swap starts it over for the new file.
+    var reservedBytes = 0
     private let poolLock = NSLock()
     private var readPool: [OpaquePointer] = []  // guarded by `poolLock`; reset read transactions of `pointer`
     private var isClosed = false
@@ -93,7 +101,7 @@ public final class Environment: @unchecked Sendable {
         switch options.durability {
         case .full: break
         case .noMetaSync: flags |= UInt32(MDB_NOMETASYNC)
-        case .none: flags |= UInt32(MDB_NOSYNC)
+        case .none: flags |= UInt32(MDB_NOSYNC) | UInt32(MDB_WRITEMAP)
         }
         do {
             try StorageError.check(mdb_env_set_mapsize(pointer, options.mapSize), "mdb_env_set_mapsize")
@@ -231,6 +239,7 @@ public final class Environment: @unchecked Sendable {
     }
 
     func performWrite<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        if options.durability == .none { try reserveSpaceAhead() }
         var txn: OpaquePointer?
         try StorageError.check(mdb_txn_begin(pointer, nil, 0, &txn), "mdb_txn_begin(write)")
         let transaction = Transaction(pointer: txn!, isWritable: true, maxKeySize: maxKeySize)
@@ -243,6 +252,24 @@ public final class Environment: @unchecked Sendable {
         }
         try StorageError.check(mdb_txn_commit(txn), "mdb_txn_commit")
         return value
+    }
+
+    /// With `MDB_WRITEMAP` a commit writes its pages through the map, into a sparse file; on a
+    /// full disk, a page without a disk block would fail as SIGBUS at that write, not as an
+    /// error. So before each write transaction, blocks are reserved (`posix_fallocate`) up to
+    /// `Limits.writeMapReservedAheadBytes` past the highest page in use, in steps: a full disk
+    /// fails here, with ENOSPC, before anything is written.
+    private func reserveSpaceAhead() throws {
+        var info = MDB_envinfo()
+        _ = mdb_env_info(pointer, &info)
+        let used = (info.me_last_pgno + 1) * Limits.pageSizeAssumed
+        guard used + Limits.writeMapReservedAheadBytes > reservedBytes, reservedBytes < options.mapSize else { return }
+        let target = min(options.mapSize, used + Limits.writeMapReservedAheadBytes + Limits.writeMapReservationStepBytes)
+        var fd: Int32 = -1
+        try StorageError.check(mdb_env_get_fd(pointer, &fd), "mdb_env_get_fd(\(path))")
+        let code = posix_fallocate(fd, 0, off_t(target))
+        guard code == 0 else { throw StorageError.io(operation: "posix_fallocate", path: path + "/data.mdb", errno: code) }
+        reservedBytes = target
     }
 
     // MARK: Whole-environment operations

@@ -117,6 +117,13 @@ public final class MVCCStore: Sendable {
         }
     }
 
+    /// etcd's "db size": bytes up to the highest page in use, free pages LMDB will reuse
+    /// included; what a defragment shrinks. Not the file's length: written through its map
+    /// (`Sync.atClose`), the file is as long as the map, sparse.
+    public func sizeBytes() -> Int {
+        environment.usedBytes()
+    }
+
     /// Bytes of live pages (free pages that LMDB will reuse are not counted).
     public func liveBytes() throws -> Int {
         let space = self.space
