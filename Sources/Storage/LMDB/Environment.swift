@@ -60,7 +60,8 @@ public final class Environment: @unchecked Sendable {
     /// The thread allowed to write without the writer thread (`letCurrentThreadWriteDirectly`).
     let directWriter = Mutex<pthread_t?>(nil)
     /// Bytes of the file, from its start, whose disk blocks are reserved (`reserveSpaceAhead`).
-    /// Only writers touch it; a defragment's swap starts it over for the new file.
+    /// Only writers touch it, holding LMDB's writer lock; a defragment's swap, with writes
+    /// paused, starts it over for the new file.
     var reservedBytes = 0
     private let poolLock = NSLock()
     private var readPool: [OpaquePointer] = []  // guarded by `poolLock`; reset read transactions of `pointer`
@@ -239,12 +240,13 @@ public final class Environment: @unchecked Sendable {
     }
 
     func performWrite<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
-        if options.durability == .none { try reserveSpaceAhead() }
         var txn: OpaquePointer?
         try StorageError.check(mdb_txn_begin(pointer, nil, 0, &txn), "mdb_txn_begin(write)")
         let transaction = Transaction(pointer: txn!, isWritable: true, maxKeySize: maxKeySize)
         let value: R
         do {
+            // Under LMDB's writer lock, which the direct writer and the writer thread share.
+            if options.durability == .none { try reserveSpaceAhead() }
             value = try body(transaction)
         } catch {
             mdb_txn_abort(txn)
@@ -254,11 +256,11 @@ public final class Environment: @unchecked Sendable {
         return value
     }
 
-    /// With `MDB_WRITEMAP` a commit writes its pages through the map, into a sparse file; on a
-    /// full disk, a page without a disk block would fail as SIGBUS at that write, not as an
-    /// error. So before each write transaction, blocks are reserved (`posix_fallocate`) up to
-    /// `Limits.writeMapReservedAheadBytes` past the highest page in use, in steps: a full disk
-    /// fails here, with ENOSPC, before anything is written.
+    /// With `MDB_WRITEMAP` a transaction writes its pages through the map, into a sparse file;
+    /// on a full disk, a page without a disk block would fail as SIGBUS at that write, not as an
+    /// error. So at the start of each write transaction, blocks are reserved
+    /// (`posix_fallocate`) up to `Limits.writeMapReservedAheadBytes` past the highest page in
+    /// use, in steps: a full disk fails here, with ENOSPC, before anything is written.
     private func reserveSpaceAhead() throws {
         var info = MDB_envinfo()
         _ = mdb_env_info(pointer, &info)
