@@ -166,6 +166,7 @@ public final class ConcordServer: @unchecked Sendable {
         nodeConfiguration.randomSeed = UInt64.random(in: 0...UInt64.max)
         nodeConfiguration.snapshotCount = configuration.snapshotCount
         nodeConfiguration.snapshotCatchUpEntries = configuration.snapshotCatchUpEntries
+        nodeConfiguration.yieldsToClientLoops = UsableProcessors.count == 1
         nodeConfiguration.report = { report in serverLog.log(report) }
         let snapshots = try SnapshotDirectory(path: layout.snapshotPath)
         let node = try RaftNode(configuration: nodeConfiguration, log: log, store: store, snapshots: snapshots, applier: applier,

@@ -15,6 +15,9 @@ public struct NodeConfiguration: Sendable {
     /// Entries kept behind a snapshot when the log is compacted, so that a follower that lags
     /// a little catches up from the log rather than from a snapshot (etcd keeps 5,000).
     public var snapshotCatchUpEntries: UInt64 = 5_000
+    /// Whether the loop yields the processor after answering proposals (`letAnswersLeave`): for a
+    /// member confined to one processor, which its client event loops share with the loop.
+    public var yieldsToClientLoops = false
     /// A log save (its fdatasync) slower than this is warned about: etcd's "slow fdatasync".
     public var slowLogSyncThreshold: Duration = .seconds(1)
     /// A state transaction slower than this is warned about: etcd's "apply request took too long".

@@ -50,14 +50,15 @@ extension RaftNode {
         for (id, proposal) in completed {
             waitingProposals.removeValue(forKey: id)?.completion(.success(proposal))
         }
-        if !completed.isEmpty { letAnswersLeave() }
+        if !completed.isEmpty && configuration.yieldsToClientLoops { letAnswersLeave() }
     }
 
     /// Gives the processor to the client event loops the answers just woke. On a processor they
     /// share with this loop (a member pinned to one core, as benchmarks pin it), a woken loop
     /// otherwise waits for the rest of the turn, the commit index's log record and the
     /// bookkeeping, before it writes the responses: about a twentieth of one client's put.
-    /// Elsewhere there is nothing else to run here and the call returns at once.
+    /// Only then (`NodeConfiguration.yieldsToClientLoops`): with processors to spare, the
+    /// client loops run elsewhere and a yield would only hand the turn's rest to other work.
     func letAnswersLeave() {
         sched_yield()
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import NIOCore
 import NIOPosix
 import Raft
@@ -133,14 +132,7 @@ public final class RaftNode: @unchecked Sendable {
             store.environment.letCurrentThreadWriteDirectly()
             tickTask = eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [self] _ in turn(ticked: true) }
             let eventLoop = eventLoop
-            mailbox.open {
-                eventLoop.execute { self.turn(ticked: false) }
-                // From another thread (a client event loop), give the loop the processor should
-                // they share one: the turn then starts at once, and the poster's thread finishes
-                // its read while the turn waits on its fsync. The loop is rarely idle under load,
-                // and then there is nothing to yield to.
-                if !eventLoop.inEventLoop { sched_yield() }
-            }
+            mailbox.open { eventLoop.execute { self.turn(ticked: false) } }
         }
     }
 

@@ -76,7 +76,7 @@ extension Environment {
         reservedBytes = 0
         do {
             pointer = try Self.open(path: path, options: options)
-            let reopened = try performWrite { txn in try Self.openDatabases(txn, options.databases) }
+            let reopened = try performWrite(reservingAhead: Self.openingReservationBytes) { txn in try Self.openDatabases(txn, options.databases) }
             precondition(reopened == databases, "the defragmented copy of \(path) opened its databases under other handles")
         } catch {
             // The directory holds a whole, synced environment that a restart opens; this

@@ -84,7 +84,7 @@ public final class Environment: @unchecked Sendable {
         self.writer = WriterThread(name: "lmdb-" + (path.split(separator: "/").last ?? ""))
 
         do {
-            databases = try write { txn in try Self.openDatabases(txn, options.databases) }
+            databases = try write(reservingAhead: Self.openingReservationBytes) { txn in try Self.openDatabases(txn, options.databases) }
         } catch {
             close()
             throw error
@@ -199,13 +199,16 @@ public final class Environment: @unchecked Sendable {
     /// Runs `body` in a write transaction on the writer thread and commits it; the caller waits.
     /// When `body` throws, nothing it wrote is kept. With `.full` durability the commit is on
     /// disk when this returns.
-    public func write<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+    ///
+    /// `reservingAhead`: with `Durability.none`, the most this transaction may grow the file by
+    /// (see `reserveSpaceAhead`); a transaction known to grow it more (a snapshot install) says so.
+    public func write<R>(reservingAhead: Int = Limits.writeMapReservedAheadBytes, _ body: (borrowing Transaction) throws -> R) throws -> R {
         if let directWriter = directWriter.withLock({ $0 }), pthread_equal(directWriter, pthread_self()) != 0 {
-            return try performWrite(body)
+            return try performWrite(reservingAhead: reservingAhead, body)
         }
         var result: Result<R, any Error>?
         writer.runAndWait {
-            result = Result { try self.performWrite(body) }
+            result = Result { try self.performWrite(reservingAhead: reservingAhead, body) }
         }
         return try result!.get()
     }
@@ -239,14 +242,14 @@ public final class Environment: @unchecked Sendable {
         return try result!.get()
     }
 
-    func performWrite<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+    func performWrite<R>(reservingAhead: Int = Limits.writeMapReservedAheadBytes, _ body: (borrowing Transaction) throws -> R) throws -> R {
         var txn: OpaquePointer?
         try StorageError.check(mdb_txn_begin(pointer, nil, 0, &txn), "mdb_txn_begin(write)")
         let transaction = Transaction(pointer: txn!, isWritable: true, maxKeySize: maxKeySize)
         let value: R
         do {
             // Under LMDB's writer lock, which the direct writer and the writer thread share.
-            if options.durability == .none { try reserveSpaceAhead() }
+            if options.durability == .none { try reserveSpaceAhead(reservingAhead) }
             value = try body(transaction)
         } catch {
             mdb_txn_abort(txn)
@@ -256,20 +259,26 @@ public final class Environment: @unchecked Sendable {
         return value
     }
 
+    /// Opening the named databases writes a few pages at most, in a new file only.
+    static let openingReservationBytes = 1 << 20
+
     /// With `MDB_WRITEMAP` a transaction writes its pages through the map, into a sparse file;
     /// on a full disk, a page without a disk block would fail as SIGBUS at that write, not as an
     /// error. So at the start of each write transaction, blocks are reserved
-    /// (`posix_fallocate`) up to `Limits.writeMapReservedAheadBytes` past the highest page in
-    /// use, in steps: a full disk fails here, with ENOSPC, before anything is written.
-    private func reserveSpaceAhead() throws {
+    /// (`posix_fallocate`, from where the last reservation ended) up to `ahead` bytes past the
+    /// highest page in use, with `Limits.writeMapReservationStepBytes` more so that one call
+    /// serves many transactions: a full disk fails here, with ENOSPC, before anything is
+    /// written. A transaction that grows the file by more than it reserved (a delete range that
+    /// copies more pages than that) could still meet SIGBUS on a full disk.
+    private func reserveSpaceAhead(_ ahead: Int) throws {
         var info = MDB_envinfo()
         _ = mdb_env_info(pointer, &info)
         let used = (info.me_last_pgno + 1) * Limits.pageSizeAssumed
-        guard used + Limits.writeMapReservedAheadBytes > reservedBytes, reservedBytes < options.mapSize else { return }
-        let target = min(options.mapSize, used + Limits.writeMapReservedAheadBytes + Limits.writeMapReservationStepBytes)
+        guard used + ahead > reservedBytes, reservedBytes < options.mapSize else { return }
+        let target = min(options.mapSize, used + ahead + Limits.writeMapReservationStepBytes)
         var fd: Int32 = -1
         try StorageError.check(mdb_env_get_fd(pointer, &fd), "mdb_env_get_fd(\(path))")
-        let code = posix_fallocate(fd, 0, off_t(target))
+        let code = posix_fallocate(fd, off_t(reservedBytes), off_t(target - reservedBytes))
         guard code == 0 else { throw StorageError.io(operation: "posix_fallocate", path: path + "/data.mdb", errno: code) }
         reservedBytes = target
     }

@@ -31,7 +31,8 @@ extension MVCCStore {
         }
 
         let (target, source) = (environment, scratch.store.environment)
-        try target.write { txn in
+        // The old pages stay until the commit: the file grows by the whole new state.
+        try target.write(reservingAhead: source.usedBytes() + Limits.writeMapReservedAheadBytes) { txn in
             try source.read { from in
                 for (name, flags) in StateRecords.databases.sorted(by: { $0.key < $1.key }) {
                     let (into, origin) = (target.database(name), source.database(name))
