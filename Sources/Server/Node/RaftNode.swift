@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import NIOCore
 import NIOPosix
 import Raft
@@ -132,7 +133,17 @@ public final class RaftNode: @unchecked Sendable {
             store.environment.letCurrentThreadWriteDirectly()
             tickTask = eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [self] _ in turn(ticked: true) }
             let eventLoop = eventLoop
-            mailbox.open { eventLoop.execute { self.turn(ticked: false) } }
+            let yieldsToLoop = configuration.yieldsToClientLoops
+            mailbox.open {
+                eventLoop.execute { self.turn(ticked: false) }
+                // A client event loop that shares the processor with this loop hands it over
+                // once the reads of its current tick are done (a task runs after them), so that
+                // the turn takes all they proposed and starts at once instead of after the rest of
+                // the client loop's tick.
+                if yieldsToLoop, !eventLoop.inEventLoop, let poster = MultiThreadedEventLoopGroup.currentEventLoop {
+                    poster.execute { sched_yield() }
+                }
+            }
         }
     }
 
