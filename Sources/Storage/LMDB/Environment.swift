@@ -271,9 +271,7 @@ public final class Environment: @unchecked Sendable {
     /// written. A transaction that grows the file by more than it reserved (a delete range that
     /// copies more pages than that) could still meet SIGBUS on a full disk.
     private func reserveSpaceAhead(_ ahead: Int) throws {
-        var info = MDB_envinfo()
-        _ = mdb_env_info(pointer, &info)
-        let used = (info.me_last_pgno + 1) * Limits.pageSizeAssumed
+        let used = bytesUpToHighestPage()
         guard used + ahead > reservedBytes, reservedBytes < options.mapSize else { return }
         let target = min(options.mapSize, used + ahead + Limits.writeMapReservationStepBytes)
         var fd: Int32 = -1
@@ -295,8 +293,13 @@ public final class Environment: @unchecked Sendable {
     /// Bytes up to the highest page ever used (`mdb_env_info`'s last page): what the file
     /// needs now, counting free pages LMDB will reuse. An upper bound on the data held.
     public func usedBytes() -> Int {
+        gate.withShared { bytesUpToHighestPage() }
+    }
+
+    /// `usedBytes` for a caller that holds the gate or is the writer (a swap cannot run).
+    private func bytesUpToHighestPage() -> Int {
         var info = MDB_envinfo()
-        gate.withShared { _ = mdb_env_info(pointer, &info) }
+        _ = mdb_env_info(pointer, &info)
         return (info.me_last_pgno + 1) * Limits.pageSizeAssumed
     }
 
